@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from portal.tenancy.views import legacy_portal_redirect
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    re_path(
+        r"^parentportal/(?P<org_slug>[a-z0-9-]+)/(?P<rest>.*)$", legacy_portal_redirect
+    ),
+    re_path(r"^parentportal/(?P<org_slug>[a-z0-9-]+)$", legacy_portal_redirect),
+    path("portal/<slug:org_slug>/", include("portal.tenancy.urls")),
+    # Wagtail serves the content pages (landing, news, staff, policies) last.
+    path("portal/", include(wagtail_urls)),
+    path("", RedirectView.as_view(url="/portal/", permanent=False)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

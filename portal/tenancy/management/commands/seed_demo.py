@@ -1,0 +1,263 @@
+"""Load the demo organization "Splash Academy" (slug: demo). Safe to run again."""
+
+import datetime
+
+from django.core.files.images import ImageFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+from wagtail.images.models import Image
+from wagtail.rich_text import RichText
+
+from pages.models import (
+    NewsIndexPage,
+    NewsPage,
+    PolicyIndexPage,
+    PolicyKind,
+    PolicyPage,
+    PortalHomePage,
+    StaffMember,
+    StaffPage,
+)
+from portal.accounts.models import User
+from portal.tenancy import demo_images
+from portal.tenancy.models import Location, Organization, PortalMode, StaffMembership
+from portal.tenancy.services import (
+    location_create,
+    organization_create,
+    staff_membership_create,
+)
+
+DEMO_SLUG = "demo"
+STAFF_EMAIL = "admin@example.com"
+STAFF_PASSWORD = "portico-admin"
+
+LOCATIONS = [
+    {
+        "name": "Northside Aquatic Center",
+        "address_line1": "1200 Lakeview Avenue",
+        "city": "Springfield",
+        "region": "IL",
+        "postal_code": "62701",
+        "country": "United States",
+        "phone": "(217) 555-0142",
+        "email": "northside@example.com",
+        "time_zone": "America/Chicago",
+        "sort_order": 1,
+    },
+    {
+        "name": "Riverside Pool",
+        "address_line1": "48 Mill Street",
+        "city": "Springfield",
+        "region": "IL",
+        "postal_code": "62704",
+        "country": "United States",
+        "phone": "(217) 555-0199",
+        "email": "riverside@example.com",
+        "time_zone": "America/Chicago",
+        "sort_order": 2,
+    },
+]
+
+NEWS = [
+    (
+        "Winter session registration is open",
+        "Book lessons for January to March now; returning swimmers keep their "
+        "spot until December 15.",
+        "Our winter session runs from January 6 to March 28. Every level from "
+        "Parent & Tot to Swim Team prep has classes at both pools.",
+    ),
+    (
+        "New evening classes at Riverside",
+        "Tuesday and Thursday evening lessons for school-age swimmers start next "
+        "month.",
+        "Families asked for later times, so Riverside now runs classes until "
+        "8 pm on Tuesdays and Thursdays.",
+    ),
+    (
+        "Holiday swim camp",
+        "Five mornings of games, skills and safety during the winter break.",
+        "Camp runs December 22 to 26 for ages 5 to 12. Bring a towel, goggles "
+        "and a water bottle.",
+    ),
+    (
+        "Pool maintenance at Northside",
+        "Northside closes for two days of filter maintenance; lessons move to "
+        "Riverside.",
+        "No lessons are lost: affected classes are rescheduled automatically.",
+    ),
+]
+
+STAFF = [
+    ("Maya Thompson", "Aquatics Director", "Maya has taught swimming for 15 years."),
+    ("Jordan Lee", "Head Coach", "Jordan coaches our swim team prep groups."),
+    ("Priya Nair", "Lead Instructor", "Priya specialises in our youngest swimmers."),
+    ("Sam Ortega", "Front Desk Manager", "Sam is the voice you hear when you call."),
+]
+
+POLICIES = [
+    (
+        "Liability Waiver",
+        PolicyKind.FAMILY,
+        True,
+        True,
+        "Swimming carries risks. By accepting you confirm that your family "
+        "follows pool rules and instructor directions.",
+    ),
+    (
+        "Photo Release",
+        PolicyKind.FAMILY,
+        False,
+        True,
+        "We sometimes photograph classes for our newsletter. Tell the front desk "
+        "if you prefer your students not to appear.",
+    ),
+    (
+        "Health and Safety",
+        PolicyKind.STUDENT,
+        True,
+        True,
+        "Students with a fever, cold or open wound stay out of the water until "
+        "they are well.",
+    ),
+    (
+        "Staff Handbook Excerpt",
+        PolicyKind.FAMILY,
+        False,
+        False,
+        "Internal record kept for staff; not shown in the portal.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or complete the demo organization 'Splash Academy' (slug demo)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        with scopes_disabled():
+            organization = self.organization()
+            for fields in LOCATIONS:
+                if not Location.objects.filter(
+                    organization=organization, name=fields["name"]
+                ).exists():
+                    location_create(organization=organization, **fields)
+            home = PortalHomePage.objects.get(organization=organization)
+            self.home(home)
+            self.news(organization, home)
+            self.staff_page(organization, home)
+            self.policies(home)
+            self.staff_login(organization)
+        self.stdout.write(self.style.SUCCESS("Demo organization ready at /portal/demo/"))
+
+    def organization(self):
+        organization = Organization.objects.filter(slug=DEMO_SLUG).first()
+        if organization is None:
+            organization = organization_create(
+                name="Splash Academy", slug=DEMO_SLUG, mode=PortalMode.ACTIVE
+            )
+            settings = organization.portal_settings
+            settings.website_url = "https://splash-academy.example.com/"
+            settings.ios_app_url = "https://apps.example.com/splash-academy/ios"
+            settings.android_app_url = "https://apps.example.com/splash-academy/android"
+            settings.save()
+        return organization
+
+    def home(self, home):
+        if home.welcome_enabled:
+            return
+        home.tagline = "Swim lessons for every age, at two pools in Springfield."
+        home.welcome_enabled = True
+        home.welcome_title = "Welcome to Splash Academy!"
+        home.welcome_body = (
+            "<p>We are glad you are here. Catch up on the <b>News</b> and meet "
+            "our instructors under <b>More</b>.</p>"
+            "<ul><li>Arrive 10 minutes early for your first lesson.</li>"
+            "<li>Bring a swimsuit, towel and goggles.</li></ul>"
+        )
+        home.save_revision().publish()
+
+    def image(self, organization, title, data):
+        existing = Image.objects.filter(title=title, collection=organization.collection)
+        if existing.exists():
+            return existing.first()
+        image = Image(title=title, collection=organization.collection)
+        image.file = ImageFile(
+            _bytes_file(data), name=title.lower().replace(" ", "-") + ".jpg"
+        )
+        image.save()
+        return image
+
+    def news(self, organization, home):
+        index = NewsIndexPage.objects.child_of(home).first()
+        index.intro = "<p>What is happening at Splash Academy.</p>"
+        index.save_revision().publish()
+        today = timezone.localdate()
+        for i, (title, summary, text) in enumerate(NEWS):
+            if NewsPage.objects.child_of(index).filter(title=title).exists():
+                continue
+            page = NewsPage(
+                title=title,
+                date=today - datetime.timedelta(days=3 * i),
+                summary=summary,
+                image=self.image(organization, title, demo_images.pool_scene(i)),
+                image_alt="A swimming pool with lane ropes",
+                show_on_landing=i < 3,
+                body=[("paragraph", RichText(f"<p>{text}</p>"))],
+            )
+            index.add_child(instance=page)
+            page.save_revision().publish()
+
+    def staff_page(self, organization, home):
+        if StaffPage.objects.child_of(home).exists():
+            return
+        page = StaffPage(
+            title="Our Instructors",
+            slug="staff",
+            intro="<p>Certified, patient and fond of puns about water.</p>",
+        )
+        for i, (name, role, bio) in enumerate(STAFF):
+            page.members.add(
+                StaffMember(
+                    name=name,
+                    role=role,
+                    bio=f"<p>{bio}</p>",
+                    photo=self.image(organization, name, demo_images.portrait(i)),
+                    sort_order=i,
+                )
+            )
+        home.add_child(instance=page)
+        page.save_revision().publish()
+
+    def policies(self, home):
+        index = PolicyIndexPage.objects.child_of(home).first()
+        for title, kind, required, on_web, text in POLICIES:
+            if PolicyPage.objects.child_of(index).filter(title=title).exists():
+                continue
+            page = PolicyPage(
+                title=title,
+                kind=kind,
+                required=required,
+                show_on_web=on_web,
+                body=f"<p>{text}</p>",
+            )
+            index.add_child(instance=page)
+            page.save_revision().publish()
+
+    def staff_login(self, organization):
+        user = User.objects.filter(email=STAFF_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                STAFF_EMAIL, STAFF_PASSWORD, first_name="Avery", last_name="Admin"
+            )
+        if not StaffMembership.objects.filter(
+            organization=organization, user=user
+        ).exists():
+            staff_membership_create(organization=organization, user=user)
+
+
+def _bytes_file(data):
+    import io
+
+    return io.BytesIO(data)

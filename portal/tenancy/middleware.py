@@ -1,0 +1,76 @@
+"""Resolve the tenant from the path and open the django-scopes scope.
+
+/portal/<slug>/...  -> request.organization, request.locations, request.location;
+                       every query runs inside scope(organization=<that org>).
+/admin/...          -> scope limited to the organizations the staff user works
+                       for (all of them for a superuser).
+anything else       -> no scope: a tenant query there raises ScopeError.
+"""
+
+import re
+
+from django.http import Http404
+from django_scopes import scope, scopes_disabled
+
+from .models import PortalMode
+from .selectors import (
+    locations_active,
+    organization_for_portal,
+    staff_organization_ids,
+)
+
+PORTAL_PATH = re.compile(r"^/portal/(?P<slug>[a-z0-9-]+)(?:/|$)")
+ADMIN_PATH = re.compile(r"^/admin/")
+LOCATION_SESSION_KEY = "portico_location_{org_id}"
+
+
+def choose_location(request, organization, locations):
+    """The family's chosen location, else the primary, else the first active."""
+    if not locations:
+        return None
+    wanted = request.session.get(LOCATION_SESSION_KEY.format(org_id=organization.pk))
+    for location in locations:
+        if location.pk == wanted:
+            return location
+    return next((loc for loc in locations if loc.is_primary), locations[0])
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organization = None
+        request.location = None
+        request.locations = []
+        match = PORTAL_PATH.match(request.path_info)
+        if match:
+            return self.portal_request(request, match["slug"])
+        if ADMIN_PATH.match(request.path_info):
+            return self.admin_request(request)
+        return self.get_response(request)
+
+    def portal_request(self, request, slug):
+        organization = organization_for_portal(slug=slug)
+        if organization is None or organization.portal_settings.mode == PortalMode.OFF:
+            raise Http404("No such portal.")
+        request.organization = organization
+        with scope(organization=organization.pk):
+            request.locations = locations_active(organization=organization)
+            request.location = choose_location(
+                request, organization, request.locations
+            )
+            return self.get_response(request)
+
+    def admin_request(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            with scope(organization=[]):
+                return self.get_response(request)
+        if user.is_superuser:
+            request.staff_organization_ids = None
+            with scopes_disabled():
+                return self.get_response(request)
+        request.staff_organization_ids = staff_organization_ids(user=user)
+        with scope(organization=request.staff_organization_ids):
+            return self.get_response(request)

@@ -1,0 +1,236 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    _("Use lowercase letters, digits and single hyphens (2 to 50 characters)."),
+)
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class Organization(models.Model):
+    """One business. Its slug is the account name in every portal URL."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(
+        _("account name"),
+        max_length=50,
+        unique=True,
+        validators=[SLUG_VALIDATOR],
+        help_text=_("Appears in the portal address: /portal/<account name>/"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    staff_group = models.OneToOneField(
+        "auth.Group",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Wagtail group whose members edit this organization's content."),
+    )
+    collection = models.ForeignKey(
+        "wagtailcore.Collection",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def organization(self):
+        # Lets permission checks treat the organization like a tenant-owned row.
+        return self
+
+    @property
+    def organization_id(self):
+        return self.pk
+
+
+class Location(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="locations"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("state / region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
+    )
+    is_primary = models.BooleanField(
+        _("primary location"),
+        default=False,
+        help_text=_("Families see this location until they choose another."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="location_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(is_primary=True),
+                name="location_one_primary",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def address_lines(self):
+        city_line = " ".join(
+            part
+            for part in (
+                ", ".join(p for p in (self.city, self.region) if p),
+                self.postal_code,
+            )
+            if part
+        )
+        return [
+            line
+            for line in (self.address_line1, self.address_line2, city_line)
+            if line
+        ]
+
+    def clean(self):
+        if self.is_primary and not self.is_active:
+            raise ValidationError(
+                {"is_active": _("The primary location cannot be inactive.")}
+            )
+
+
+class PortalMode(models.TextChoices):
+    SETUP = "setup", _("Setup (read-only preview)")
+    ACTIVE = "active", _("Active")
+    OFF = "off", _("Off")
+
+
+class PortalSettings(models.Model):
+    """Every switch the portal has for one organization, with its default."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="portal_settings"
+    )
+    mode = models.CharField(
+        _("portal mode"),
+        max_length=10,
+        choices=PortalMode.choices,
+        default=PortalMode.SETUP,
+        help_text=_(
+            "Setup: families can browse a read-only preview. Active: the portal "
+            "is open. Off: the portal answers 'not found'."
+        ),
+    )
+    show_news = models.BooleanField(
+        _("show News"), default=True, help_text=_("News tile and toolbar entry.")
+    )
+    show_staff_page = models.BooleanField(
+        _("show the staff page"),
+        default=True,
+        help_text=_("Listed under MORE with the staff page's own title."),
+    )
+    website_url = models.URLField(
+        _("website address"),
+        blank=True,
+        help_text=_("Shown in the menu as 'Visit Website'."),
+    )
+    ios_app_url = models.URLField(_("iPhone app link"), blank=True)
+    android_app_url = models.URLField(_("Android app link"), blank=True)
+    carousel_seconds = models.PositiveSmallIntegerField(
+        _("seconds per landing slide"), default=7
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("portal settings")
+        verbose_name_plural = _("portal settings")
+
+    def __str__(self):
+        return str(_("Portal settings for %(org)s") % {"org": self.organization})
+
+    @property
+    def is_open(self):
+        return self.mode == PortalMode.ACTIVE
+
+    @property
+    def is_read_only(self):
+        return self.mode == PortalMode.SETUP
+
+    @property
+    def has_mobile_apps(self):
+        return bool(self.ios_app_url or self.android_app_url)
+
+    def clean(self):
+        if self.carousel_seconds is not None and not 3 <= self.carousel_seconds <= 60:
+            raise ValidationError(
+                {"carousel_seconds": _("Choose between 3 and 60 seconds.")}
+            )
+
+
+class StaffRole(models.TextChoices):
+    MANAGER = "manager", _("Manager")
+    FRONT_DESK = "front_desk", _("Front desk")
+    MARKETING = "marketing", _("Marketing")
+
+
+class StaffMembership(models.Model):
+    """A user who works for an organization and may use its admin."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="staff_memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=StaffRole.choices, default=StaffRole.MANAGER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"], name="staff_membership_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}"

@@ -1,0 +1,134 @@
+"""Reads for tenancy. Each takes the organization explicitly."""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from .models import Location, Organization, PortalMode, StaffMembership
+
+
+def organizations_open():
+    """Organizations whose portal answers (active or in setup preview)."""
+    return (
+        Organization.objects.exclude(portal_settings__mode=PortalMode.OFF)
+        .filter(home_page__live=True)
+        .order_by("name")
+    )
+
+
+def organization_for_portal(*, slug):
+    return (
+        Organization.objects.select_related("portal_settings")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def locations_active(*, organization):
+    return list(
+        Location.objects.filter(organization=organization, is_active=True).order_by(
+            "-is_primary", "sort_order", "name"
+        )
+    )
+
+
+def staff_organization_ids(*, user):
+    """Ids of the organizations a user works for (used to open the admin scope)."""
+    with scopes_disabled():
+        return list(
+            StaffMembership.objects.filter(user=user).values_list(
+                "organization_id", flat=True
+            )
+        )
+
+
+@dataclass
+class NavLink:
+    title: str
+    url: str
+
+
+@dataclass
+class PortalNavigation:
+    """What the toolbar, menu and dashboard link to, for one request."""
+
+    home: object = None
+    news: NavLink | None = None
+    staff: NavLink | None = None
+    policies: NavLink | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def portal_navigation(*, organization, request):
+    """The organization's content pages, found with two queries."""
+    from pages.models import (
+        NewsIndexPage,
+        PolicyIndexPage,
+        PortalHomePage,
+        StaffPage,
+    )
+
+    nav = PortalNavigation()
+    home = (
+        PortalHomePage.objects.live().filter(organization=organization).first()
+    )
+    if home is None:
+        return nav
+    nav.home = home
+    settings = organization.portal_settings
+    children = home.get_children().live().specific()
+    for child in children:
+        if isinstance(child, NewsIndexPage) and settings.show_news:
+            nav.news = NavLink(child.title, child.get_url(request))
+        elif isinstance(child, StaffPage) and settings.show_staff_page:
+            nav.staff = NavLink(child.title, child.get_url(request))
+        elif isinstance(child, PolicyIndexPage):
+            nav.policies = NavLink(child.title, child.get_url(request))
+    return nav
+
+
+def dashboard_url(organization):
+    return reverse("portal:dashboard", kwargs={"org_slug": organization.slug})
+
+
+@dataclass
+class Tile:
+    key: str
+    label: str
+    url: str
+    description: str = ""
+
+
+@dataclass
+class DashboardTiles:
+    home: object
+    tiles: list
+
+    def __iter__(self):
+        return iter(self.tiles)
+
+    def __len__(self):
+        return len(self.tiles)
+
+
+def dashboard_tiles(*, request, organization):
+    """The dashboard's tiles: only features that exist and the org enables."""
+    from django.utils.translation import gettext as _
+
+    nav = portal_navigation(organization=organization, request=request)
+    tiles = []
+    if nav.news:
+        tiles.append(
+            Tile("news", _("News"), nav.news.url, _("Announcements and updates"))
+        )
+    if nav.home is not None and nav.home.welcome_enabled:
+        tiles.append(
+            Tile(
+                "welcome",
+                _("Welcome Info"),
+                f"{dashboard_url(organization)}?welcome=1",
+                _("Read our welcome information again"),
+            )
+        )
+    return DashboardTiles(home=nav.home, tiles=tiles)

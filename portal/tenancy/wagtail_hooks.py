@@ -1,0 +1,136 @@
+from django.forms import modelform_factory
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.views import generic
+from wagtail.permissions import register_permission_policy
+
+from .models import Location, Organization, PortalSettings
+from .permissions import (
+    OrganizationOwnedForm,
+    OrganizationPermissionPolicy,
+    OrganizationScopedViewMixin,
+    SuperuserOnlyPolicy,
+)
+from .services import organization_create
+
+register_permission_policy(Location, OrganizationPermissionPolicy(Location))
+register_permission_policy(PortalSettings, OrganizationPermissionPolicy(PortalSettings))
+register_permission_policy(Organization, SuperuserOnlyPolicy(Organization))
+
+
+class ScopedIndexView(OrganizationScopedViewMixin, generic.IndexView):
+    pass
+
+
+class ScopedEditView(OrganizationScopedViewMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(OrganizationScopedViewMixin, generic.DeleteView):
+    pass
+
+
+class ScopedViewSetMixin:
+    index_view_class = ScopedIndexView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+
+
+class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = Location
+    icon = "site"
+    menu_label = _("Locations")
+    list_display = ["name", "organization", "city", "phone", "is_primary", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "city"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("organization"),
+            FieldPanel("name"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("address_line1"),
+                    FieldPanel("address_line2"),
+                    FieldRowPanel([FieldPanel("city"), FieldPanel("region")]),
+                    FieldRowPanel([FieldPanel("postal_code"), FieldPanel("country")]),
+                ],
+                heading=_("Address"),
+            ),
+            FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+            FieldPanel("time_zone"),
+            FieldRowPanel([FieldPanel("is_primary"), FieldPanel("is_active")]),
+            FieldPanel("sort_order"),
+        ],
+        base_form_class=OrganizationOwnedForm,
+    )
+
+
+class PortalSettingsViewSet(ScopedViewSetMixin, ModelViewSet):
+    model = PortalSettings
+    icon = "cogs"
+    menu_label = _("Portal settings")
+    add_view_enabled = False
+    delete_view_enabled = False
+    list_display = ["organization", "mode"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("mode"),
+            MultiFieldPanel(
+                [FieldPanel("show_news"), FieldPanel("show_staff_page")],
+                heading=_("Features"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("website_url"),
+                    FieldPanel("ios_app_url"),
+                    FieldPanel("android_app_url"),
+                ],
+                heading=_("Links"),
+            ),
+            FieldPanel("carousel_seconds"),
+        ]
+    )
+
+
+class OrganizationCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return organization_create(
+            name=data["name"], slug=data["slug"], currency=data["currency"]
+        )
+
+
+class OrganizationViewSet(ModelViewSet):
+    model = Organization
+    icon = "group"
+    menu_label = _("Organizations")
+    add_view_class = OrganizationCreateView
+    inspect_view_enabled = False
+    copy_view_enabled = False
+    delete_view_enabled = False
+    list_display = ["name", "slug", "currency"]
+    search_fields = ["name", "slug"]
+
+    def get_form_class(self, for_update=False):
+        # The account name is in every URL and names the page tree: it is
+        # fixed once the organization exists.
+        fields = ["name", "currency"] if for_update else ["name", "slug", "currency"]
+        return modelform_factory(self.model, form=WagtailAdminModelForm, fields=fields)
+
+
+class OrganizationGroup(ViewSetGroup):
+    menu_label = _("Organization")
+    menu_icon = "home"
+    menu_order = 200
+    items = (LocationViewSet, PortalSettingsViewSet, OrganizationViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets():
+    return OrganizationGroup()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SnippetsConfig(AppConfig):
+    name = "snippets"
+    verbose_name = "Lookups"

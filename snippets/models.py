@@ -1,0 +1,1 @@
+"""Editable lookups and reusable content (filled as features arrive)."""
