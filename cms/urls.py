@@ -20,7 +20,16 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/portal/", permanent=False)),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if getattr(settings, "PORTICO_SERVE_MEDIA", False):
+    # Demo and tests serve uploads themselves; production uses object storage
+    # or the web server in front.
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns.insert(
+        0,
+        re_path(
+            r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    )

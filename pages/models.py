@@ -50,8 +50,10 @@ class BasePage(Page):
         if parent is not None and isinstance(parent.specific, PortalHomePage):
             if self.slug in RESERVED_SLUGS:
                 raise ValidationError(
-                    {"slug": _("'%(slug)s' is used by the portal itself.")
-                     % {"slug": self.slug}}
+                    {
+                        "slug": _("'%(slug)s' is used by the portal itself.")
+                        % {"slug": self.slug}
+                    }
                 )
 
     def get_organization(self):
@@ -99,9 +101,7 @@ class PortalHomePage(BasePage):
         default=False,
         help_text=_("Shown once per browser session on the dashboard."),
     )
-    welcome_title = models.CharField(
-        _("welcome title"), max_length=120, blank=True
-    )
+    welcome_title = models.CharField(_("welcome title"), max_length=120, blank=True)
     welcome_body = RichTextField(
         _("welcome text"),
         blank=True,
@@ -132,8 +132,12 @@ class PortalHomePage(BasePage):
         super().clean()
         if self.organization_id and self.slug != self.organization.slug:
             raise ValidationError(
-                {"slug": _("The home page's slug must stay the account name '%(s)s'.")
-                 % {"s": self.organization.slug}}
+                {
+                    "slug": _(
+                        "The home page's slug must stay the account name '%(s)s'."
+                    )
+                    % {"s": self.organization.slug}
+                }
             )
         if self.welcome_enabled and not (self.welcome_title and self.welcome_body):
             raise ValidationError(
@@ -274,7 +278,9 @@ class PolicyKind(models.TextChoices):
 
 class PolicyPage(BasePage):
     kind = models.CharField(
-        _("applies to"), max_length=10, choices=PolicyKind.choices,
+        _("applies to"),
+        max_length=10,
+        choices=PolicyKind.choices,
         default=PolicyKind.FAMILY,
     )
     required = models.BooleanField(

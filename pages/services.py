@@ -15,7 +15,10 @@ def portal_root_ensure() -> PortalRootPage:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
-            hostname="localhost", port=80, root_page=root, is_default_site=True,
+            hostname="localhost",
+            port=80,
+            root_page=root,
+            is_default_site=True,
             site_name="Portico",
         )
     elif site.root_page_id != root.pk:

@@ -10,3 +10,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
+STATIC_ROOT = None  # static files come from the finders in tests
+WHITENOISE_USE_FINDERS = True
+PORTICO_SERVE_MEDIA = True

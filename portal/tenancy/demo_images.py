@@ -57,7 +57,13 @@ def portrait(seed: int, size=(480, 480)) -> bytes:
     for side in (-1, 1):
         ex = cx + side * r * 0.4
         draw.ellipse([ex - 6, cy - 10, ex + 6, cy + 2], fill=(40, 40, 40))
-    draw.arc([cx - r * 0.45, cy, cx + r * 0.45, cy + r * 0.6], 20, 160, fill=(90, 40, 40), width=4)
+    draw.arc(
+        [cx - r * 0.45, cy, cx + r * 0.45, cy + r * 0.6],
+        20,
+        160,
+        fill=(90, 40, 40),
+        width=4,
+    )
     angle = seed * math.pi / 3
     draw.pieslice(
         [cx - r * 1.05, cy - r * 1.15, cx + r * 1.05, cy + r * 0.4],

@@ -57,9 +57,7 @@ class TenantMiddleware:
         request.organization = organization
         with scope(organization=organization.pk):
             request.locations = locations_active(organization=organization)
-            request.location = choose_location(
-                request, organization, request.locations
-            )
+            request.location = choose_location(request, organization, request.locations)
             return self.get_response(request)
 
     def admin_request(self, request):

@@ -118,9 +118,7 @@ class Location(models.Model):
             if part
         )
         return [
-            line
-            for line in (self.address_line1, self.address_line2, city_line)
-            if line
+            line for line in (self.address_line1, self.address_line2, city_line) if line
         ]
 
     def clean(self):

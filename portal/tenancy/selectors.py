@@ -19,9 +19,7 @@ def organizations_open():
 
 def organization_for_portal(*, slug):
     return (
-        Organization.objects.select_related("portal_settings")
-        .filter(slug=slug)
-        .first()
+        Organization.objects.select_related("portal_settings").filter(slug=slug).first()
     )
 
 
@@ -70,9 +68,7 @@ def portal_navigation(*, organization, request):
     )
 
     nav = PortalNavigation()
-    home = (
-        PortalHomePage.objects.live().filter(organization=organization).first()
-    )
+    home = PortalHomePage.objects.live().filter(organization=organization).first()
     if home is None:
         return nav
     nav.home = home

@@ -7,7 +7,13 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from .models import Location, Organization, PortalSettings, StaffMembership, StaffRole
 
-PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+PAGE_PERMISSIONS = (
+    "add_page",
+    "change_page",
+    "publish_page",
+    "lock_page",
+    "unlock_page",
+)
 IMAGE_PERMISSIONS = ("add_image", "change_image", "choose_image", "delete_image")
 MODEL_PERMISSIONS = (
     ("wagtailadmin", "access_admin"),
@@ -48,12 +54,16 @@ def organization_create(
     group = Group.objects.create(name=f"{name} staff ({slug})")
     group.permissions.set([_permission(app, code) for app, code in MODEL_PERMISSIONS])
     GroupPagePermission.objects.bulk_create(
-        GroupPagePermission(group=group, page=home, permission=_permission("wagtailcore", c))
+        GroupPagePermission(
+            group=group, page=home, permission=_permission("wagtailcore", c)
+        )
         for c in PAGE_PERMISSIONS
     )
     GroupCollectionPermission.objects.bulk_create(
         GroupCollectionPermission(
-            group=group, collection=collection, permission=_permission("wagtailimages", c)
+            group=group,
+            collection=collection,
+            permission=_permission("wagtailimages", c),
         )
         for c in IMAGE_PERMISSIONS
     )

@@ -149,7 +149,9 @@ class Command(BaseCommand):
             self.staff_page(organization, home)
             self.policies(home)
             self.staff_login(organization)
-        self.stdout.write(self.style.SUCCESS("Demo organization ready at /portal/demo/"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo organization ready at /portal/demo/")
+        )
 
     def organization(self):
         organization = Organization.objects.filter(slug=DEMO_SLUG).first()
