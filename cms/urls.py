@@ -28,7 +28,7 @@ if getattr(settings, "PORTICO_SERVE_MEDIA", False):
     urlpatterns.insert(
         0,
         re_path(
-            r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
         ),
