@@ -57,15 +57,25 @@ class BasePage(Page):
                 )
 
     def get_organization(self):
-        home = PortalHomePage.objects.ancestor_of(self, inclusive=True).first()
+        home = (
+            PortalHomePage.objects.ancestor_of(self, inclusive=True)
+            .select_related("organization__portal_settings")
+            .first()
+        )
         return home.organization if home else None
 
+    def belongs_to(self, organization):
+        # Every organization's subtree lives at /portal/<slug>/ (url_path is
+        # kept up to date by Wagtail), so this needs no query.
+        return organization is not None and self.url_path.startswith(
+            f"/portal/{organization.slug}/"
+        )
+
     def serve(self, request, *args, **kwargs):
-        org = self.get_organization()
         if getattr(request, "is_preview", False):
             # Admin preview: the page brings its own organization along.
-            request.organization = org
-        elif getattr(request, "organization", None) != org:
+            request.organization = self.get_organization()
+        elif not self.belongs_to(getattr(request, "organization", None)):
             # The tenant middleware resolved the organization from the same
             # path; a page reached under another organization does not exist.
             raise Http404

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 SLUG_VALIDATOR = RegexValidator(
-    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    r"^(?!.*--)[a-z0-9][a-z0-9-]{0,48}[a-z0-9]$",
     _("Use lowercase letters, digits and single hyphens (2 to 50 characters)."),
 )
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]

@@ -59,7 +59,12 @@ class PortalNavigation:
 
 
 def portal_navigation(*, organization, request):
-    """The organization's content pages, found with two queries."""
+    """The organization's content pages, found with two queries per request."""
+    cached = getattr(request, "_portal_navigation", None)
+    if cached is not None and cached[0] == organization.pk:
+        return cached[1]
+    from django.contrib.contenttypes.models import ContentType
+
     from pages.models import (
         NewsIndexPage,
         PolicyIndexPage,
@@ -68,19 +73,21 @@ def portal_navigation(*, organization, request):
     )
 
     nav = PortalNavigation()
+    request._portal_navigation = (organization.pk, nav)
     home = PortalHomePage.objects.live().filter(organization=organization).first()
     if home is None:
         return nav
     nav.home = home
     settings = organization.portal_settings
-    children = home.get_children().live().specific()
-    for child in children:
-        if isinstance(child, NewsIndexPage) and settings.show_news:
-            nav.news = NavLink(child.title, child.get_url(request))
-        elif isinstance(child, StaffPage) and settings.show_staff_page:
-            nav.staff = NavLink(child.title, child.get_url(request))
-        elif isinstance(child, PolicyIndexPage):
-            nav.policies = NavLink(child.title, child.get_url(request))
+    for child in home.get_children().live().defer_streamfields():
+        page_class = ContentType.objects.get_for_id(child.content_type_id).model_class()
+        link = NavLink(child.title, child.get_url(request))
+        if page_class is NewsIndexPage and settings.show_news:
+            nav.news = link
+        elif page_class is StaffPage and settings.show_staff_page:
+            nav.staff = link
+        elif page_class is PolicyIndexPage:
+            nav.policies = link
     return nav
 
 

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Appears in the portal address: /portal/<account name>/', unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$', 'Use lowercase letters, digits and single hyphens (2 to 50 characters).')], verbose_name='account name')),
+                ('slug', models.SlugField(help_text='Appears in the portal address: /portal/<account name>/', unique=True, validators=[django.core.validators.RegexValidator('^(?!.*--)[a-z0-9][a-z0-9-]{0,48}[a-z0-9]$', 'Use lowercase letters, digits and single hyphens (2 to 50 characters).')], verbose_name='account name')),
                 ('currency', models.CharField(default='USD', max_length=3, verbose_name='currency')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('collection', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.collection')),
