@@ -28,6 +28,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Nothing of the portal is framed; Wagtail's preview views, which the editor
+# shows in a same-origin iframe, set SAMEORIGIN on their own responses.
+X_FRAME_OPTIONS = "DENY"
 
 # Argon2 would need an extra C dependency; PBKDF2 with Django's current
 # iteration count is the strong default, scrypt listed for upgrades.

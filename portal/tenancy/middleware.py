@@ -9,6 +9,7 @@ anything else       -> no scope: a tenant query there raises ScopeError.
 
 import re
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django_scopes import scope, scopes_disabled
 
@@ -21,6 +22,11 @@ from .selectors import (
 
 PORTAL_PATH = re.compile(r"^/portal/(?P<slug>[a-z0-9-]+)(?:/|$)")
 ADMIN_PATH = re.compile(r"^/admin/")
+# Wagtail reports that summarise every organization at once (site history,
+# page types usage) and cannot be filtered per organization: superusers only.
+CROSS_ORGANIZATION_ADMIN_PATH = re.compile(
+    r"^/admin/reports/(?:site-history|page-types-usage)/"
+)
 LOCATION_SESSION_KEY = "portico_location_{org_id}"
 
 
@@ -69,6 +75,8 @@ class TenantMiddleware:
             request.staff_organization_ids = None
             with scopes_disabled():
                 return self.get_response(request)
+        if CROSS_ORGANIZATION_ADMIN_PATH.match(request.path_info):
+            raise PermissionDenied
         request.staff_organization_ids = staff_organization_ids(user=user)
         with scope(organization=request.staff_organization_ids):
             return self.get_response(request)

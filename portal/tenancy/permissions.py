@@ -1,16 +1,24 @@
 """Admin isolation: staff see and change only their own organizations' rows.
 
-Three layers, each enough on its own:
+Two layers, each enough on its own for the tenant models' admin views
+(tests/portal/tenancy/test_admin.py runs them with and without the first):
 - the tenant middleware opens an admin scope limited to the staff user's
   organizations (django-scopes filters every tenant query);
-- OrganizationPermissionPolicy answers instance checks by organization;
-- OrganizationScopedViewMixin filters listings and 404s edit/delete URLs of
-  other organizations' rows before Wagtail's views touch them.
+- OrganizationScopedViewMixin filters listings and 404s the edit, delete,
+  history and usage URLs of other organizations' rows before Wagtail's views
+  touch them.
+OrganizationPermissionPolicy answers instance checks by organization for the
+buttons and choosers that ask it; Wagtail's generic edit and delete views
+check only model permissions, so it is not a layer on its own there.
+Pages and images are isolated by Wagtail's group page and collection
+permissions; pages_for_user also keeps the page chooser to the user's trees.
 """
 
+from django.db.models import Q
 from django.http import Http404
 from django_scopes import scopes_disabled
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.models import Page
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from .models import Organization, StaffMembership
@@ -40,6 +48,24 @@ def filter_for_user(queryset, user, field="organization"):
         return queryset
     lookup = "pk__in" if queryset.model is Organization else f"{field}__in"
     return queryset.filter(**{lookup: org_ids})
+
+
+def pages_for_user(pages, user):
+    """Limit a page queryset to the user's organizations' page trees and the
+    pages above them (so a chooser can still browse down from the root)."""
+    from pages.models import PortalHomePage
+
+    org_ids = user_organization_ids(user)
+    if org_ids is None:
+        return pages
+    step = Page.steplen
+    allowed = Q(pk__in=[])
+    for path in PortalHomePage.objects.filter(organization_id__in=org_ids).values_list(
+        "path", flat=True
+    ):
+        allowed |= Q(path__startswith=path)
+        allowed |= Q(path__in=[path[:end] for end in range(step, len(path), step)])
+    return pages.filter(allowed)
 
 
 class OrganizationPermissionPolicy(ModelPermissionPolicy):
@@ -84,13 +110,20 @@ class SuperuserOnlyPolicy(ModelPermissionPolicy):
 
 
 class OrganizationScopedViewMixin:
-    """For Wagtail generic model views of tenant-owned models."""
+    """For Wagtail generic model views of tenant-owned models: index, edit,
+    delete, history and usage (every view that lists rows or loads one)."""
 
     def get_base_queryset(self):
         return filter_for_user(super().get_base_queryset(), self.request.user)
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+    def get_base_object_queryset(self):
+        # The history and usage views load their object from this queryset.
+        return filter_for_user(super().get_base_object_queryset(), self.request.user)
+
+    def get_object(self, *args, **kwargs):
+        # EditView/DeleteView take a queryset argument, the history and usage
+        # views none.
+        obj = super().get_object(*args, **kwargs)
         org_ids = user_organization_ids(self.request.user)
         if org_ids is not None and obj.organization_id not in org_ids:
             raise Http404
@@ -98,15 +131,26 @@ class OrganizationScopedViewMixin:
 
 
 class OrganizationOwnedForm(WagtailAdminModelForm):
-    """Offers only the user's organizations in the organization field."""
+    """Offers only the user's organizations in the organization field.
+
+    A staff member of a single organization need not choose: the field starts
+    on it and an empty choice means it. Anyone else must choose.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.own_organization = None
         field = self.fields.get("organization")
         if field is None or self.for_user is None:
             return
         field.queryset = filter_for_user(
             Organization.objects.all(), self.for_user
         ).order_by("name")
-        if field.queryset.count() == 1 and not self.instance.pk:
-            field.initial = field.queryset.first().pk
+        organizations = list(field.queryset[:2])
+        if len(organizations) == 1:
+            self.own_organization = organizations[0]
+            field.initial = self.own_organization.pk
+            field.required = False
+
+    def clean_organization(self):
+        return self.cleaned_data.get("organization") or self.own_organization

@@ -14,6 +14,7 @@ from .permissions import (
     OrganizationPermissionPolicy,
     OrganizationScopedViewMixin,
     SuperuserOnlyPolicy,
+    pages_for_user,
 )
 from .services import organization_create
 
@@ -34,10 +35,22 @@ class ScopedDeleteView(OrganizationScopedViewMixin, generic.DeleteView):
     pass
 
 
+class ScopedHistoryView(OrganizationScopedViewMixin, generic.HistoryView):
+    pass
+
+
+class ScopedUsageView(OrganizationScopedViewMixin, generic.UsageView):
+    pass
+
+
 class ScopedViewSetMixin:
+    """Every view of the viewset that lists rows or loads one is scoped."""
+
     index_view_class = ScopedIndexView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
     inspect_view_enabled = False
     copy_view_enabled = False
 
@@ -134,3 +147,26 @@ class OrganizationGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_viewsets():
     return OrganizationGroup()
+
+
+@hooks.register("construct_page_chooser_queryset")
+def limit_page_chooser_to_own_organizations(pages, request):
+    """Staff link only to their own organizations' pages; the chooser would
+    otherwise list and search every organization's page titles."""
+    return pages_for_user(pages, request.user)
+
+
+# Wagtail reports that summarise every organization at once: site history lists
+# the log entries of every row of a model the user may edit, page types usage
+# names the last edited page of each type. Staff see neither in the menu.
+# The tenant middleware refuses their URLs to anyone but a superuser.
+CROSS_ORGANIZATION_REPORTS = {"site-history", "page-types-usage"}
+
+
+@hooks.register("construct_reports_menu")
+def hide_cross_organization_reports(request, menu_items):
+    if request.user.is_superuser:
+        return
+    menu_items[:] = [
+        item for item in menu_items if item.name not in CROSS_ORGANIZATION_REPORTS
+    ]
