@@ -15,6 +15,9 @@ urlpatterns = [
     ),
     re_path(r"^parentportal/(?P<org_slug>[a-z0-9-]+)$", legacy_portal_redirect),
     path("portal/<slug:org_slug>/", include("portal.tenancy.urls")),
+    path("portal/<slug:org_slug>/", include("portal.accounts.urls")),
+    path("portal/<slug:org_slug>/", include("portal.families.urls")),
+    path("portal/<slug:org_slug>/", include("portal.families.guardian_urls")),
     # Wagtail serves the content pages (landing, news, staff, policies) last.
     path("portal/", include(wagtail_urls)),
     path("", RedirectView.as_view(url="/portal/", permanent=False)),

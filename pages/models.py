@@ -34,6 +34,7 @@ RESERVED_SLUGS = frozenset(
         "gift-cards",
         "location",
         "welcome",
+        "invite",
     }
 )
 
@@ -303,6 +304,14 @@ class PolicyPage(BasePage):
         default=True,
         help_text=_("Off: kept for staff records and not shown in the portal."),
     )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_(
+            "Raise the version when a change needs every family to accept the "
+            "policy again; they are asked at their next log in."
+        ),
+    )
     body = RichTextField(
         _("policy text"), features=["h3", "bold", "italic", "link", "ol", "ul"]
     )
@@ -311,6 +320,7 @@ class PolicyPage(BasePage):
         FieldPanel("kind"),
         FieldPanel("required"),
         FieldPanel("show_on_web"),
+        FieldPanel("version"),
         FieldPanel("body"),
     ]
     parent_page_types = ["pages.PolicyIndexPage"]

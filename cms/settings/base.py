@@ -14,6 +14,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [
     "portal.accounts",
     "portal.tenancy",
+    "portal.families",
     "pages",
     "snippets",
     "wagtail.contrib.forms",

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
 
 
 class UserManager(BaseUserManager):
@@ -51,3 +52,31 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+
+class CodePurpose(models.TextChoices):
+    VERIFY_EMAIL = "verify", _("Verify email")
+    RESET_PASSWORD = "reset", _("Reset password")
+
+
+class VerificationCode(models.Model):
+    """A 6-digit code e-mailed to prove an address. Only its hash is stored."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField()
+    purpose = models.CharField(max_length=10, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "email", "purpose"])]
+
+    def __str__(self):
+        return f"{self.purpose} code for {self.email}"

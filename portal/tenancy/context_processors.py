@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from portal.families.selectors import other_organizations_for
+
 from .selectors import portal_navigation
 
 
@@ -14,5 +16,11 @@ def portal(request):
         "locations": getattr(request, "locations", []),
         "nav": SimpleLazyObject(
             lambda: portal_navigation(organization=organization, request=request)
+        ),
+        "guardian": getattr(request, "guardian", None),
+        "family": getattr(request, "family", None),
+        "guardianships": getattr(request, "guardianships", []),
+        "other_organizations": SimpleLazyObject(
+            lambda: other_organizations_for(user=request.user, exclude=organization)
         ),
     }

@@ -28,6 +28,7 @@ CROSS_ORGANIZATION_ADMIN_PATH = re.compile(
     r"^/admin/reports/(?:site-history|page-types-usage)/"
 )
 LOCATION_SESSION_KEY = "portico_location_{org_id}"
+FAMILY_SESSION_KEY = "portico_family_{org_id}"
 
 
 def choose_location(request, organization, locations):
@@ -41,6 +42,30 @@ def choose_location(request, organization, locations):
     return next((loc for loc in locations if loc.is_primary), locations[0])
 
 
+def choose_family(request, organization):
+    """The family a logged-in guardian is acting for (their choice, else the
+    first); a suspended family is never chosen."""
+    from portal.families.selectors import guardianships_for_login
+
+    request.guardian = None
+    request.family = None
+    request.guardianships = []
+    if not request.user.is_authenticated:
+        return
+    guardianships = [
+        g
+        for g in guardianships_for_login(organization=organization, user=request.user)
+        if not g.family.is_suspended
+    ]
+    request.guardianships = guardianships
+    if not guardianships:
+        return
+    wanted = request.session.get(FAMILY_SESSION_KEY.format(org_id=organization.pk))
+    chosen = next((g for g in guardianships if g.family_id == wanted), guardianships[0])
+    request.guardian = chosen
+    request.family = chosen.family
+
+
 class TenantMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,6 +74,9 @@ class TenantMiddleware:
         request.organization = None
         request.location = None
         request.locations = []
+        request.guardian = None
+        request.family = None
+        request.guardianships = []
         match = PORTAL_PATH.match(request.path_info)
         if match:
             return self.portal_request(request, match["slug"])

@@ -158,6 +158,19 @@ class PortalSettings(models.Model):
         default=True,
         help_text=_("Listed under MORE with the staff page's own title."),
     )
+    allow_account_creation = models.BooleanField(
+        _("families may create accounts"), default=True
+    )
+    require_email_validation = models.BooleanField(
+        _("validate the login email first"),
+        default=True,
+        help_text=_("New families confirm their email with an e-mailed code."),
+    )
+    require_student_gender = models.BooleanField(
+        _("student gender required"), default=False
+    )
+    privacy_policy_url = models.URLField(_("privacy policy address"), blank=True)
+    terms_url = models.URLField(_("terms of use address"), blank=True)
     website_url = models.URLField(
         _("website address"),
         blank=True,

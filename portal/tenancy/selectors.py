@@ -120,7 +120,34 @@ def dashboard_tiles(*, request, organization):
     from django.utils.translation import gettext as _
 
     nav = portal_navigation(organization=organization, request=request)
-    tiles = []
+    slug = organization.slug
+    logged_in = getattr(request, "family", None) is not None
+    tiles = [
+        Tile(
+            "account",
+            _("My Account"),
+            reverse("families:account", kwargs={"org_slug": slug}),
+            _("Your students, contact details and login"),
+        )
+    ]
+    if not logged_in:
+        if organization.portal_settings.allow_account_creation:
+            tiles.append(
+                Tile(
+                    "register",
+                    _("Create Account"),
+                    reverse("accounts:register", kwargs={"org_slug": slug}),
+                    _("New to us? Set up your family"),
+                )
+            )
+        tiles.append(
+            Tile(
+                "login",
+                _("Log In"),
+                reverse("accounts:login", kwargs={"org_slug": slug}),
+                _("Welcome back"),
+            )
+        )
     if nav.news:
         tiles.append(
             Tile("news", _("News"), nav.news.url, _("Announcements and updates"))

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FamiliesConfig(AppConfig):
+    name = "portal.families"
+    label = "families"
+    verbose_name = "Families"

@@ -1,0 +1,336 @@
+"""Families: guardians (who may log in), students, contact data, policy answers."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+
+class Family(models.Model):
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="families"
+    )
+    name = models.CharField(_("family name"), max_length=150)
+    is_suspended = models.BooleanField(
+        _("suspended"),
+        default=False,
+        help_text=_("A suspended family cannot log in to the portal."),
+    )
+    referral_source = models.ForeignKey(
+        "snippets.ReferralSource",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("how they heard about us"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+
+    def __str__(self):
+        return self.name
+
+
+class Relationship(models.TextChoices):
+    MOTHER = "mother", _("Mother")
+    FATHER = "father", _("Father")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GUARDIAN = "guardian", _("Guardian")
+    OTHER = "other", _("Other")
+
+
+class InviteStatus(models.TextChoices):
+    NOT_INVITED = "none", _("Not invited")
+    SENT = "sent", _("Invite Sent")
+    ACCEPTED = "accepted", _("Can Log In")
+    REVOKED = "revoked", _("Invite Revoked")
+
+
+class Guardian(models.Model):
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="guardians"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guardianships",
+    )
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80)
+    relationship = models.CharField(
+        _("relationship to the students"),
+        max_length=20,
+        choices=Relationship.choices,
+        default=Relationship.GUARDIAN,
+    )
+    is_primary = models.BooleanField(_("primary guardian"), default=False)
+    may_make_payments = models.BooleanField(_("may make payments"), default=True)
+    invite_status = models.CharField(
+        _("login status"),
+        max_length=10,
+        choices=InviteStatus.choices,
+        default=InviteStatus.NOT_INVITED,
+    )
+    invite_email = models.EmailField(_("invite email"), blank=True)
+    invite_sent_at = models.DateTimeField(null=True, blank=True)
+    # Changing the nonce voids every invite link sent before.
+    invite_nonce = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-is_primary", "pk"]
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=models.Q(is_primary=True),
+                name="guardian_one_primary_per_family",
+            ),
+            models.UniqueConstraint(
+                fields=["family", "user"], name="guardian_user_once_per_family"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def can_log_in(self):
+        return self.user_id is not None and (
+            self.is_primary or self.invite_status == InviteStatus.ACCEPTED
+        )
+
+
+class EmailType(models.TextChoices):
+    HOME = "home", _("Home")
+    WORK = "work", _("Work")
+    MOTHER = "mother", _("Mother")
+    FATHER = "father", _("Father")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    OTHER = "other", _("Other")
+
+
+class PhoneType(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    HOME = "home", _("Home")
+    WORK = "work", _("Work")
+    OTHER = "other", _("Other")
+
+
+class ContactData(models.Model):
+    """Belongs to a guardian, or to the family's "Unassigned" column."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="+")
+    guardian = models.ForeignKey(
+        Guardian,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("guardian"),
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        abstract = True
+
+
+class ContactEmail(ContactData):
+    email = models.EmailField(_("email"))
+    email_type = models.CharField(
+        _("email type"),
+        max_length=20,
+        choices=EmailType.choices,
+        default=EmailType.HOME,
+    )
+    subscribed = models.BooleanField(
+        _("emergency and informational emails"),
+        default=True,
+        help_text=_(
+            "Off: only enrollment confirmations, receipts and statements are sent."
+        ),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("email")
+
+    def __str__(self):
+        return self.email
+
+
+class ContactPhone(ContactData):
+    number = models.CharField(_("phone number"), max_length=40)
+    phone_type = models.CharField(
+        _("phone type"),
+        max_length=20,
+        choices=PhoneType.choices,
+        default=PhoneType.MOBILE,
+    )
+    sms_opt_in = models.BooleanField(_("text messages"), default=False)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("phone")
+
+    def __str__(self):
+        return self.number
+
+
+class ContactAddress(ContactData):
+    line1 = models.CharField(_("address"), max_length=200)
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("state / region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        return ", ".join(p for p in (self.line1, self.city, self.postal_code) if p)
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class Student(models.Model):
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="students"
+    )
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80)
+    date_of_birth = models.DateField(_("date of birth"))
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, blank=True
+    )
+    has_allergies = models.BooleanField(
+        _("allergies / special health conditions"), default=False
+    )
+    allergy_details = models.TextField(_("details"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["first_name", "pk"]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def age_on(self, day: datetime.date):
+        """Whole years and months of age on a given day."""
+        months = (day.year - self.date_of_birth.year) * 12 + (
+            day.month - self.date_of_birth.month
+        )
+        if day.day < self.date_of_birth.day:
+            months -= 1
+        return divmod(max(months, 0), 12)
+
+
+class PolicyAnswer(models.Model):
+    """One answer to a policy. Answers are never changed: a newer answer to the
+    same policy (and student) supersedes an older one."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="policy_answers"
+    )
+    student = models.ForeignKey(
+        Student,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policy_answers",
+    )
+    policy = models.ForeignKey(
+        "pages.PolicyPage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    policy_title = models.CharField(max_length=255)
+    policy_version = models.PositiveIntegerField()
+    accepted = models.BooleanField()
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField()
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        indexes = [models.Index(fields=["family", "policy", "student"])]
+
+    def __str__(self):
+        verdict = "accepted" if self.accepted else "rejected"
+        return f"{self.policy_title} v{self.policy_version} {verdict}"
+
+
+class CustomFieldValue(models.Model):
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    definition = models.ForeignKey(
+        "snippets.CustomField", on_delete=models.CASCADE, related_name="values"
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="custom_values"
+    )
+    student = models.ForeignKey(
+        Student,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="custom_values",
+    )
+    value = models.TextField(blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition", "family", "student"],
+                name="custom_value_once",
+                nulls_distinct=False,
+            )
+        ]
