@@ -58,9 +58,18 @@ def code_issue(*, organization, email: str, purpose: str, now=None, send=True) -
     return code
 
 
-@transaction.atomic
 def code_verify(*, organization, email: str, purpose: str, code: str, now=None):
-    """Use up a code. Raises AccountError when it is wrong, old or tried too often."""
+    """Use up a code. Raises AccountError when it is wrong, old or tried too often.
+    A wrong try is counted even though an error is raised."""
+    error = _code_check(
+        organization=organization, email=email, purpose=purpose, code=code, now=now
+    )
+    if error:
+        raise AccountError(error, field="code")
+
+
+@transaction.atomic
+def _code_check(*, organization, email, purpose, code, now=None):
     now = now or timezone.now()
     email = _normalise(email)
     record = (
@@ -72,20 +81,21 @@ def code_verify(*, organization, email: str, purpose: str, code: str, now=None):
     if record is None or record.used_at is not None:
         # Same answer as a wrong code: a stranger learns nothing.
         _hash_code(code, email=email, purpose=purpose)
-        raise AccountError("code_invalid", field="code")
+        return "code_invalid"
     if record.expires_at <= now:
-        raise AccountError("code_expired", field="code")
+        return "code_expired"
     if record.attempts >= CODE_MAX_ATTEMPTS:
-        raise AccountError("code_used_up", field="code")
+        return "code_used_up"
     expected = _hash_code((code or "").strip(), email=email, purpose=purpose)
     if not hmac.compare_digest(expected, record.code_hash):
         record.attempts += 1
         record.save(update_fields=["attempts"])
-        if record.attempts >= CODE_MAX_ATTEMPTS:
-            raise AccountError("code_used_up", field="code")
-        raise AccountError("code_invalid", field="code")
+        return (
+            "code_used_up" if record.attempts >= CODE_MAX_ATTEMPTS else "code_invalid"
+        )
     record.used_at = now
     record.save(update_fields=["used_at"])
+    return None
 
 
 def password_reset_request(*, organization, email: str, now=None) -> None:
@@ -102,7 +112,6 @@ def password_reset_request(*, organization, email: str, now=None) -> None:
     )
 
 
-@transaction.atomic
 def password_reset_confirm(
     *, organization, email: str, code: str, password: str, now=None
 ):

@@ -329,8 +329,13 @@ class CustomFieldValue(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["definition", "family", "student"],
-                name="custom_value_once",
-                nulls_distinct=False,
-            )
+                fields=["definition", "family"],
+                condition=models.Q(student__isnull=True),
+                name="custom_value_once_per_family",
+            ),
+            models.UniqueConstraint(
+                fields=["definition", "student"],
+                condition=models.Q(student__isnull=False),
+                name="custom_value_once_per_student",
+            ),
         ]

@@ -59,6 +59,7 @@ def family_register(
     referral_source=None,
     custom_values: dict | None = None,
     user=None,
+    send_welcome: bool = True,
 ) -> Guardian:
     """Create the login (unless one is given), the family, its primary guardian
     and their contacts."""
@@ -111,6 +112,12 @@ def family_register(
         custom_values_save(
             family=family, student=None, fields=fields, values=custom_values
         )
+    if send_welcome:
+        _send_welcome(organization, email, first_name)
+    return guardian
+
+
+def _send_welcome(organization, email, first_name):
     send_portal_email(
         organization=organization,
         to=email,
@@ -122,7 +129,6 @@ def family_register(
             ),
         },
     )
-    return guardian
 
 
 def custom_values_save(*, family, student, fields, values: dict):

@@ -92,6 +92,7 @@ class TenantMiddleware:
         with scope(organization=organization.pk):
             request.locations = locations_active(organization=organization)
             request.location = choose_location(request, organization, request.locations)
+            choose_family(request, organization)
             return self.get_response(request)
 
     def admin_request(self, request):

@@ -23,6 +23,16 @@ MODEL_PERMISSIONS = (
     ("tenancy", "view_location"),
     ("tenancy", "change_portalsettings"),
     ("tenancy", "view_portalsettings"),
+    ("families", "change_family"),
+    ("families", "view_family"),
+    ("families", "change_student"),
+    ("families", "view_student"),
+    ("snippets", "add_referralsource"),
+    ("snippets", "change_referralsource"),
+    ("snippets", "delete_referralsource"),
+    ("snippets", "add_customfield"),
+    ("snippets", "change_customfield"),
+    ("snippets", "delete_customfield"),
 )
 
 

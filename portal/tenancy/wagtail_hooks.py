@@ -8,11 +8,11 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from .admin_views import ScopedViewSetMixin
 from .models import Location, Organization, PortalSettings
 from .permissions import (
     OrganizationOwnedForm,
     OrganizationPermissionPolicy,
-    OrganizationScopedViewMixin,
     SuperuserOnlyPolicy,
     pages_for_user,
 )
@@ -21,38 +21,6 @@ from .services import organization_create
 register_permission_policy(Location, OrganizationPermissionPolicy(Location))
 register_permission_policy(PortalSettings, OrganizationPermissionPolicy(PortalSettings))
 register_permission_policy(Organization, SuperuserOnlyPolicy(Organization))
-
-
-class ScopedIndexView(OrganizationScopedViewMixin, generic.IndexView):
-    pass
-
-
-class ScopedEditView(OrganizationScopedViewMixin, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(OrganizationScopedViewMixin, generic.DeleteView):
-    pass
-
-
-class ScopedHistoryView(OrganizationScopedViewMixin, generic.HistoryView):
-    pass
-
-
-class ScopedUsageView(OrganizationScopedViewMixin, generic.UsageView):
-    pass
-
-
-class ScopedViewSetMixin:
-    """Every view of the viewset that lists rows or loads one is scoped."""
-
-    index_view_class = ScopedIndexView
-    edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
-    inspect_view_enabled = False
-    copy_view_enabled = False
 
 
 class LocationViewSet(ScopedViewSetMixin, ModelViewSet):

@@ -98,6 +98,11 @@
       carousel.querySelector("[data-carousel-prev]").addEventListener("click", function () { stop(); show(index - 1); });
       carousel.querySelector("[data-carousel-next]").addEventListener("click", function () { stop(); show(index + 1); });
       toggle.addEventListener("click", function () { if (timer) stop(); else play(); });
+      // Focus on a slide (its "Learn More", which then opens a dialog) stops the
+      // rotation: the slide must not vanish while it is being read.
+      carousel.querySelector(".carousel-slides").addEventListener("focusin", function () {
+        if (timer) stop();
+      });
       if (!reduceMotion) play(); else stop();
     }
   }
@@ -106,5 +111,24 @@
     setupDialogs();
     setupDropdowns();
     setupCarousel();
+  });
+})();
+
+// Fields shown only for one answer (e.g. allergy details when "Yes").
+(function () {
+  "use strict";
+  function sync(container, input) {
+    container.hidden = !input.checked;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-show-when]").forEach(function (container) {
+      var input = document.getElementById(container.dataset.showWhen);
+      if (!input) return;
+      var group = document.querySelectorAll('input[name="' + input.name + '"]');
+      group.forEach(function (radio) {
+        radio.addEventListener("change", function () { sync(container, input); });
+      });
+      sync(container, input);
+    });
   });
 })();

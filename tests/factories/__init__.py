@@ -1,5 +1,6 @@
 """Factories for tests. Tenant objects are built with the real services."""
 
+import datetime
 import io
 import itertools
 
@@ -118,3 +119,47 @@ def enable_welcome(organization, *, title="Hello families", body="<p>Hi!</p>"):
     home.welcome_body = body
     home.save_revision().publish()
     return home
+
+
+def make_family(
+    organization,
+    *,
+    email=None,
+    password="correct-horse-9",
+    first_name="Jordan",
+    last_name=None,
+    students=(),
+):
+    """A registered family (primary guardian with a login) and its students."""
+    from django.contrib.auth.hashers import make_password
+
+    from portal.families.services import family_register, student_create
+
+    n = next(_counter)
+    with scopes_disabled():
+        guardian = family_register(
+            organization=organization,
+            email=email or f"parent{n}@example.com",
+            password_hash=make_password(password),
+            first_name=first_name,
+            last_name=last_name or f"Family{n}",
+            relationship="mother",
+            emails=[
+                {
+                    "email": email or f"parent{n}@example.com",
+                    "email_type": "home",
+                    "subscribed": True,
+                }
+            ],
+            phones=[{"number": "555-0100", "phone_type": "mobile", "sms_opt_in": True}],
+            address={"line1": "1 Main St", "city": "Springfield", "postal_code": "1"},
+            send_welcome=False,
+        )
+        for i, name in enumerate(students):
+            student_create(
+                family=guardian.family,
+                first_name=name,
+                last_name=guardian.last_name,
+                date_of_birth=datetime.date(2018, 1 + i, 1),
+            )
+    return guardian

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -21,6 +22,9 @@ from pages.models import (
     StaffPage,
 )
 from portal.accounts.models import User
+from portal.families.models import Gender, Relationship
+from portal.families.selectors import policy_items
+from portal.families.services import family_register, policy_answer, student_create
 from portal.tenancy import demo_images
 from portal.tenancy.models import Location, Organization, PortalMode, StaffMembership
 from portal.tenancy.services import (
@@ -28,9 +32,18 @@ from portal.tenancy.services import (
     organization_create,
     staff_membership_create,
 )
+from snippets.models import CustomField, ReferralSource
 
 DEMO_SLUG = "demo"
 STAFF_EMAIL = "admin@example.com"
+PARENT_EMAIL = "parent@example.com"
+PARENT_PASSWORD = "portico-demo"
+REFERRAL_SOURCES = [
+    "A friend or family member",
+    "Search engine",
+    "Flyer",
+    "Social media",
+]
 STAFF_PASSWORD = "portico-admin"
 
 LOCATIONS = [
@@ -149,6 +162,8 @@ class Command(BaseCommand):
             self.staff_page(organization, home)
             self.policies(home)
             self.staff_login(organization)
+            self.lookups(organization)
+            self.demo_family(organization)
         self.stdout.write(
             self.style.SUCCESS("Demo organization ready at /portal/demo/")
         )
@@ -257,6 +272,79 @@ class Command(BaseCommand):
             organization=organization, user=user
         ).exists():
             staff_membership_create(organization=organization, user=user)
+
+    def lookups(self, organization):
+        for i, name in enumerate(REFERRAL_SOURCES):
+            ReferralSource.objects.get_or_create(
+                organization=organization, name=name, defaults={"sort_order": i}
+            )
+        CustomField.objects.get_or_create(
+            organization=organization,
+            label="School attended",
+            applies_to=CustomField.AppliesTo.STUDENT,
+            defaults={"field_type": CustomField.FieldType.TEXT, "sort_order": 1},
+        )
+        CustomField.objects.get_or_create(
+            organization=organization,
+            label="Comfortable in deep water?",
+            applies_to=CustomField.AppliesTo.STUDENT,
+            defaults={"field_type": CustomField.FieldType.YES_NO, "sort_order": 2},
+        )
+
+    def demo_family(self, organization):
+        if User.objects.filter(email=PARENT_EMAIL).exists():
+            return
+        guardian = family_register(
+            organization=organization,
+            email=PARENT_EMAIL,
+            password_hash=make_password(PARENT_PASSWORD),
+            first_name="Jordan",
+            last_name="Rivera",
+            relationship=Relationship.MOTHER,
+            emails=[{"email": PARENT_EMAIL, "email_type": "home", "subscribed": True}],
+            phones=[
+                {"number": "(217) 555-0123", "phone_type": "mobile", "sms_opt_in": True}
+            ],
+            address={
+                "line1": "22 Maple Court",
+                "city": "Springfield",
+                "region": "IL",
+                "postal_code": "62702",
+                "country": "United States",
+            },
+            referral_source=ReferralSource.objects.filter(organization=organization)
+            .order_by("sort_order")
+            .first(),
+            send_welcome=False,
+        )
+        family = guardian.family
+        today = timezone.localdate()
+        students = [
+            student_create(
+                family=family,
+                first_name="Mia",
+                last_name="Rivera",
+                date_of_birth=today.replace(year=today.year - 7, day=1),
+                gender=Gender.FEMALE,
+            ),
+            student_create(
+                family=family,
+                first_name="Leo",
+                last_name="Rivera",
+                date_of_birth=today.replace(year=today.year - 5, day=1),
+                gender=Gender.MALE,
+                has_allergies=True,
+                allergy_details="Mild asthma; has an inhaler in his bag.",
+            ),
+        ]
+        for item in policy_items(family=family, students=students):
+            policy_answer(
+                family=family,
+                policy=item.policy,
+                student=item.student,
+                accepted=True,
+                by=guardian.user,
+            )
 
 
 def _bytes_file(data):
