@@ -34,8 +34,8 @@ demo: install
 	$(UV) run python manage.py seed_demo
 	@echo ""
 	@echo "  Portico demo: http://127.0.0.1:$(PORT)/portal/demo/"
+	@echo "  Parent login: parent@example.com / portico-demo"
 	@echo "  Staff admin:  http://127.0.0.1:$(PORT)/admin/  admin@example.com / portico-admin"
-	@echo "  (Parent logins arrive with family accounts; see README.md.)"
 	@echo ""
 	$(UV) run python manage.py runserver 127.0.0.1:$(PORT)
 
