@@ -2,8 +2,10 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalForm
 
-class LoginForm(forms.Form):
+
+class LoginForm(PortalForm):
     email = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -14,13 +16,13 @@ class LoginForm(forms.Form):
     )
 
 
-class EmailForm(forms.Form):
+class EmailForm(PortalForm):
     email = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(PortalForm):
     code = forms.RegexField(
         label=_("Verification code"),
         regex=r"^\s*\d{6}\s*$",
@@ -31,7 +33,7 @@ class CodeForm(forms.Form):
     )
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(PortalForm):
     """At least 10 characters, not a common password; no composition rules."""
 
     password1 = forms.CharField(

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalForm
 from snippets.models import CustomField, ReferralSource
 
 from .models import EmailType, Gender, PhoneType, Relationship
@@ -10,7 +11,7 @@ from .models import EmailType, Gender, PhoneType, Relationship
 YES_NO = [(True, _("Yes")), (False, _("No"))]
 
 
-class AgeAcknowledgementForm(forms.Form):
+class AgeAcknowledgementForm(PortalForm):
     adult = forms.BooleanField(
         label=_(
             "I am 18 or older and may act as a guardian of the students I add, "
@@ -28,7 +29,7 @@ class RegisterEmailForm(AgeAcknowledgementForm):
     field_order = ["email", "adult"]
 
 
-class GuardianNameForm(forms.Form):
+class GuardianNameForm(PortalForm):
     first_name = forms.CharField(
         label=_("First name"),
         max_length=80,
@@ -46,7 +47,7 @@ class GuardianNameForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(PortalForm):
     email = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -138,7 +139,7 @@ def _clean_phone(value):
     return value.strip()
 
 
-class AddressForm(forms.Form):
+class AddressForm(PortalForm):
     line1 = forms.CharField(
         label=_("Address"),
         max_length=200,
@@ -201,7 +202,7 @@ def custom_fields_for(organization, applies_to):
     )
 
 
-class CustomFieldsForm(forms.Form):
+class CustomFieldsForm(PortalForm):
     """The questions staff defined, built from CustomField snippets."""
 
     def __init__(self, *args, fields, **kwargs):
@@ -235,7 +236,7 @@ class CustomFieldsForm(forms.Form):
             self.fields[f"custom_{field.pk}"] = form_field
 
 
-class StudentForm(forms.Form):
+class StudentForm(PortalForm):
     first_name = forms.CharField(label=_("First name"), max_length=80)
     last_name = forms.CharField(label=_("Last name"), max_length=80)
     date_of_birth = forms.DateField(
