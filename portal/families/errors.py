@@ -18,7 +18,9 @@ MESSAGES = {
     "invite_invalid": _("This invitation link is no longer valid."),
     "primary_cannot_delete": _("The primary guardian cannot be removed."),
     "policy_required": _("Accept every required policy to continue."),
-    "login_email_locked": _("The login email can only be changed by its owner."),
+    "login_email_locked": _(
+        "This is the guardian's login email: it cannot be removed or moved here."
+    ),
     "no_such_contact": _("That contact detail does not belong to this family."),
 }
 

@@ -503,6 +503,15 @@ def contact_reassign(*, actor: Guardian, contact, guardian: Guardian | None):
         guardian is not None and guardian.family_id != actor.family_id
     ):
         raise FamilyError("no_such_contact")
+    # A secondary guardian who logs in manages their own data: it may neither
+    # be taken from them nor given to them by the primary guardian.
+    owner = contact.guardian
+    if (
+        owner is not None
+        and owner.pk != actor.pk
+        and owner.invite_status == InviteStatus.ACCEPTED
+    ):
+        raise FamilyError("guardian_has_login")
     if guardian is not None and guardian.invite_status == InviteStatus.ACCEPTED:
         if guardian.pk != actor.pk:
             raise FamilyError("guardian_has_login")

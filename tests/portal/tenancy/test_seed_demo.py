@@ -4,6 +4,7 @@ from django_scopes import scopes_disabled
 
 from pages.models import NewsPage, PolicyPage, PortalHomePage, StaffPage
 from portal.accounts.models import User
+from portal.families.models import Family, Student
 from portal.tenancy.models import Location, Organization, PortalMode, StaffMembership
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,8 @@ def _counts():
             "policies": PolicyPage.objects.count(),
             "staff": StaffMembership.objects.count(),
             "users": User.objects.count(),
+            "families": Family.objects.count(),
+            "students": Student.objects.count(),
         }
 
 
@@ -36,7 +39,9 @@ def test_seed_demo_is_complete_and_idempotent(client):
         "staff_pages": 1,
         "policies": 4,
         "staff": 1,
-        "users": 1,
+        "users": 2,
+        "families": 1,
+        "students": 2,
     }
     org = Organization.objects.get(slug="demo")
     assert org.name == "Splash Academy"
@@ -47,5 +52,12 @@ def test_seed_demo_is_complete_and_idempotent(client):
     assert all(p.image_id for p in NewsPage.objects.all())
     for url in ("/portal/demo/", "/portal/demo/home/", "/portal/demo/news/"):
         assert client.get(url).status_code == 200
+    response = client.post(
+        "/portal/demo/login/",
+        {"email": "parent@example.com", "password": "portico-demo"},
+    )
+    assert response["Location"] == "/portal/demo/home/"  # policies already answered
+    assert "Mia" in client.get("/portal/demo/account/").content.decode()
+    client.post("/portal/demo/logout/")
     assert client.login(email="admin@example.com", password="portico-admin")
     assert client.get("/admin/").status_code == 200
