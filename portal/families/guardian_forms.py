@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import PortalForm
+
 from .forms import AddressForm, ContactForm, _clean_phone
 from .models import EmailType, InviteStatus, PhoneType, Relationship
 
@@ -11,7 +13,7 @@ from .models import EmailType, InviteStatus, PhoneType, Relationship
 EMAIL_MAX_LENGTH = 254
 
 
-class GuardianForm(forms.Form):
+class GuardianForm(PortalForm):
     """Name and relationship; used to edit any guardian."""
 
     first_name = forms.CharField(label=_("First name"), max_length=80)
@@ -96,7 +98,7 @@ class GuardianAddForm(GuardianForm):
         }
 
 
-class EmailForm(forms.Form):
+class EmailForm(PortalForm):
     email = forms.EmailField(
         label=_("Email"),
         max_length=EMAIL_MAX_LENGTH,
@@ -131,7 +133,7 @@ class EmailForm(forms.Form):
         return data
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(PortalForm):
     number = forms.CharField(
         label=_("Phone number"),
         max_length=40,
@@ -175,7 +177,7 @@ CONTACT_FORMS = {
 UNASSIGNED = "unassigned"
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(PortalForm):
     """Move one contact detail to another guardian or to Unassigned."""
 
     target = forms.ChoiceField(label=_("Move to"), widget=forms.RadioSelect)
@@ -198,7 +200,7 @@ class ReassignForm(forms.Form):
         return self.targets.get(self.cleaned_data["target"])
 
 
-class PaymentsForm(forms.Form):
+class PaymentsForm(PortalForm):
     allowed = forms.TypedChoiceField(
         choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
