@@ -25,14 +25,14 @@ urlpatterns = [
 
 if getattr(settings, "PORTICO_SERVE_MEDIA", False):
     # Demo and tests serve uploads themselves; production uses object storage
-    # or the web server in front.
+    # or the web server in front. MEDIA_ROOT is read per request, so a test
+    # that changes it is served from its own folder.
     from django.views.static import serve
+
+    def serve_media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
 
     urlpatterns.insert(
         0,
-        re_path(
-            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        ),
+        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", serve_media),
     )

@@ -1,0 +1,77 @@
+"""Screenshots of the demo organization for the README (docs/screenshots/)."""
+
+import io
+from pathlib import Path
+
+from django.core.management import call_command
+from PIL import Image
+from playwright.sync_api import expect
+
+from .support import BROWSER, DESKTOP, PHONE, stop_clock
+
+pytestmark = BROWSER
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def wait_for_slide_background(page):
+    """CSS backgrounds are not awaited by screenshot(); load the current one."""
+    page.locator(".slide.is-current").evaluate(
+        """slide => new Promise((resolve, reject) => {
+            const image = new Image();
+            image.onload = resolve;
+            image.onerror = () => reject(new Error("no slide background"));
+            image.src = getComputedStyle(slide).backgroundImage.slice(5, -2);
+        })"""
+    )
+
+
+def shoot(page, name, size):
+    page.mouse.move(0, size["height"] - 1)  # no hover effect in the picture
+    path = SCREENSHOTS / name
+    page.screenshot(path=path, animations="disabled", caret="hide")
+    with Image.open(path) as image:
+        assert image.size == (size["width"], size["height"]), name
+
+
+def test_readme_screenshots(portal_url, new_context):
+    call_command("seed_demo", stdout=io.StringIO())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    page = new_context(viewport=DESKTOP).new_page()
+    stop_clock(page)  # the first slide stays put
+    page.goto(portal_url("demo"))
+    expect(page.get_by_role("heading", name="Splash Academy")).to_be_visible()
+    wait_for_slide_background(page)
+    shoot(page, "landing.png", DESKTOP)
+
+    page.get_by_role("link", name="Click to Begin").click()
+    welcome = page.get_by_role("dialog", name="Welcome to Splash Academy!")
+    expect(welcome).to_be_visible()
+    shoot(page, "welcome.png", DESKTOP)
+    welcome.get_by_role("button", name="Got it").click()
+    expect(welcome).to_be_hidden()
+    shoot(page, "dashboard.png", DESKTOP)
+
+    phone = new_context(viewport=PHONE).new_page()
+    phone.goto(portal_url("demo", "home/"))
+    phone.get_by_role("dialog").get_by_role("button", name="Got it").click()
+    expect(phone.get_by_role("dialog")).to_be_hidden()
+    expect(phone.locator(".toolbar-links")).to_be_hidden()
+    shoot(phone, "dashboard-phone.png", PHONE)
+
+    # The demo parent's My Account, and the first step of Create Account.
+    parent = new_context(viewport=DESKTOP).new_page()
+    parent.goto(portal_url("demo", "login/"))
+    parent.get_by_label("Email").fill("parent@example.com")
+    parent.get_by_label("Password").fill("portico-demo")
+    parent.get_by_role("button", name="Log In").click()
+    parent.get_by_role("dialog").get_by_role("button", name="Got it").click()
+    parent.goto(portal_url("demo", "account/"))
+    expect(parent.get_by_role("heading", name="My Account")).to_be_visible()
+    shoot(parent, "account.png", DESKTOP)
+
+    visitor = new_context(viewport=DESKTOP).new_page()
+    visitor.goto(portal_url("demo", "register/"))
+    expect(visitor.get_by_role("heading", name="Your login email")).to_be_visible()
+    shoot(visitor, "register.png", DESKTOP)

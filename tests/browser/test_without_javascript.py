@@ -1,0 +1,68 @@
+"""Every page works with JavaScript off: the server renders what JS enhances."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .support import BROWSER, NEWS_TITLES, build_portal
+
+pytestmark = BROWSER
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context(java_script_enabled=False).new_page()
+
+
+def test_landing_lists_every_slide_and_links_to_articles(portal_url, page):
+    build_portal()
+    page.goto(portal_url("swim"))
+    expect(page.locator(".carousel .slide:visible")).to_have_count(3)
+    for title in NEWS_TITLES:
+        expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.get_by_role("button", name="Pause")).to_have_count(0)
+    expect(page.get_by_role("button", name="Next")).to_have_count(0)
+
+    page.get_by_role(
+        "link", name=re.compile(rf"^Learn More\W+{NEWS_TITLES[0]}$")
+    ).click()
+    expect(page).to_have_url(portal_url("swim", "news/pool-reopens/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(NEWS_TITLES[0])
+    expect(page.get_by_role("main")).to_contain_text(f"All about {NEWS_TITLES[0]}.")
+
+
+def test_click_to_begin_works(portal_url, page):
+    build_portal(welcome=False)
+    page.goto(portal_url("swim"))
+    page.get_by_role("link", name="Click to Begin").click()
+    expect(page).to_have_url(portal_url("swim", "home/"))
+
+
+def test_welcome_dialog_is_rendered_open_and_closes(portal_url, page):
+    build_portal()
+    page.goto(portal_url("swim", "home/"))
+    dialog = page.get_by_role("dialog", name="Hello families")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Got it").click()
+    expect(dialog).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(dialog).to_be_hidden()
+
+    page.get_by_role("link", name=re.compile("^Welcome Info")).click()
+    expect(page).to_have_url(portal_url("swim", "home/?welcome=1"))
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_location_switch_works_without_javascript(portal_url, page):
+    build_portal(locations=2, welcome=False)
+    page.goto(portal_url("swim", "news/"))
+    page.locator("summary", has_text="Location Details").click()
+    panel = page.locator(".location-dropdown")
+    panel.get_by_role("radio", name=re.compile("^Location 2")).check()
+    panel.get_by_role("button", name="Switch Location").click()
+    expect(page).to_have_url(portal_url("swim", "news/"))
+    expect(page.locator(".location-summary")).to_contain_text("11 Pool Road")
