@@ -15,6 +15,8 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.tenancy",
     "portal.families",
+    "portal.catalog",
+    "portal.enrollments",
     "pages",
     "snippets",
     "wagtail.contrib.forms",

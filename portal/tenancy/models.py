@@ -178,6 +178,16 @@ class PortalSettings(models.Model):
     )
     ios_app_url = models.URLField(_("iPhone app link"), blank=True)
     android_app_url = models.URLField(_("Android app link"), blank=True)
+    # Class Filters: which booking filters parents see.
+    filter_location = models.BooleanField(_("location"), default=True)
+    filter_program = models.BooleanField(_("program"), default=True)
+    filter_level = models.BooleanField(_("level"), default=True)
+    filter_weekday = models.BooleanField(_("day of week"), default=True)
+    filter_time_of_day = models.BooleanField(_("time of day"), default=True)
+    filter_age = models.BooleanField(_("age"), default=True)
+    filter_gender = models.BooleanField(_("gender"), default=False)
+    filter_instructor = models.BooleanField(_("instructor"), default=False)
+    filter_openings = models.BooleanField(_("openings only"), default=True)
     carousel_seconds = models.PositiveSmallIntegerField(
         _("seconds per landing slide"), default=7
     )
@@ -198,6 +208,23 @@ class PortalSettings(models.Model):
     @property
     def is_read_only(self):
         return self.mode == PortalMode.SETUP
+
+    CLASS_FILTERS = (
+        "location",
+        "program",
+        "level",
+        "weekday",
+        "time_of_day",
+        "age",
+        "gender",
+        "instructor",
+        "openings",
+    )
+
+    @property
+    def class_filters(self):
+        """Names of the booking filters staff switched on, in display order."""
+        return [name for name in self.CLASS_FILTERS if getattr(self, f"filter_{name}")]
 
     @property
     def has_mobile_apps(self):

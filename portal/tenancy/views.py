@@ -19,6 +19,10 @@ def dashboard(request, org_slug):
     # Shown by itself once per browser session: a cookie without an expiry
     # lasts exactly as long as the browser session.
     context["welcome"] = welcome
+    if request.family is not None:
+        from portal.catalog.selectors import coming_up
+
+        context["coming_up"] = coming_up(family=request.family)
     context["welcome_open"] = welcome is not None and (
         request.GET.get("welcome") == "1" or cookie not in request.COOKIES
     )

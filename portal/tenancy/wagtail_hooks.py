@@ -68,11 +68,25 @@ class PortalSettingsViewSet(ScopedViewSetMixin, ModelViewSet):
             ),
             MultiFieldPanel(
                 [
+                    FieldPanel("allow_account_creation"),
+                    FieldPanel("require_email_validation"),
+                    FieldPanel("require_student_gender"),
+                    FieldPanel("privacy_policy_url"),
+                    FieldPanel("terms_url"),
+                ],
+                heading=_("Family accounts"),
+            ),
+            MultiFieldPanel(
+                [
                     FieldPanel("website_url"),
                     FieldPanel("ios_app_url"),
                     FieldPanel("android_app_url"),
                 ],
                 heading=_("Links"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel(f"filter_{name}") for name in PortalSettings.CLASS_FILTERS],
+                heading=_("Class filters parents see"),
             ),
             FieldPanel("carousel_seconds"),
         ]

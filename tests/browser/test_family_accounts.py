@@ -147,6 +147,7 @@ def test_account_pages_have_no_axe_violations(page, portal_url, axe, live_server
     guardian = make_family(organization, email="axe@example.com", students=("Ada",))
     with scopes_disabled():
         student = guardian.family.students.get()
+        _enroll_with_a_cancelled_meeting(organization, student)
     page.set_viewport_size(DESKTOP)
     for path, what in (
         ("password/forgot/", "forgot password"),
@@ -174,8 +175,9 @@ def test_account_pages_have_no_axe_violations(page, portal_url, axe, live_server
     ).check()
     page.get_by_role("button", name="Next").click()
     expect(page).to_have_url(portal_url("swim", "home/"))
+    expect(page.get_by_text("Cancelled: Pool closed")).to_be_visible()
     for path, what in (
-        ("home/", "dashboard logged in"),
+        ("home/", "dashboard with Coming Up!"),
         ("account/policies/family/", "family policies"),
         ("account/policies/student/", "student policies"),
         (f"account/students/{student.pk}/policies/", "one student's policies"),
@@ -216,3 +218,41 @@ def test_invite_accept_page_has_no_axe_violations(page, portal_url, axe):
         page.get_by_role("heading", name=re.compile("no longer valid"))
     ).to_be_visible()
     assert_no_axe_violations(axe, page, "invite invalid")
+
+
+def _enroll_with_a_cancelled_meeting(organization, student):
+    import datetime
+
+    from django.utils import timezone
+
+    from portal.catalog.models import Blackout, Program
+    from portal.catalog.services import class_create, record_create
+    from portal.enrollments.services import enrollment_add
+
+    today = timezone.localdate()
+    program = record_create(Program, organization=organization, name="Swim")
+    klass = class_create(
+        organization=organization,
+        name="Daily Dolphins",
+        program=program,
+        location=organization.locations.get(is_primary=True),
+        season_start=today,
+        season_end=today + datetime.timedelta(days=60),
+        schedules=[
+            {
+                "weekday": d,
+                "start_time": datetime.time(23),
+                "end_time": datetime.time(23, 30),
+            }
+            for d in range(7)
+        ],
+    )
+    enrollment_add(student=student, klass=klass)
+    tomorrow = today + datetime.timedelta(days=1)
+    record_create(
+        Blackout,
+        organization=organization,
+        name="Pool closed",
+        start_date=tomorrow,
+        end_date=tomorrow,
+    )

@@ -4,6 +4,15 @@ from django_scopes import scopes_disabled
 
 from pages.models import NewsPage, PolicyPage, PortalHomePage, StaffPage
 from portal.accounts.models import User
+from portal.catalog.models import (
+    Blackout,
+    Class,
+    Event,
+    PartyPackage,
+    PartySlot,
+    Program,
+)
+from portal.enrollments.models import Enrollment
 from portal.families.models import Family, Student
 from portal.tenancy.models import Location, Organization, PortalMode, StaffMembership
 
@@ -23,6 +32,12 @@ def _counts():
             "users": User.objects.count(),
             "families": Family.objects.count(),
             "students": Student.objects.count(),
+            "programs": Program.objects.count(),
+            "classes": Class.objects.count(),
+            "camps": Event.objects.count(),
+            "party_packages": PartyPackage.objects.count(),
+            "blackouts": Blackout.objects.count(),
+            "enrollments": Enrollment.objects.count(),
         }
 
 
@@ -42,7 +57,17 @@ def test_seed_demo_is_complete_and_idempotent(client):
         "users": 2,
         "families": 1,
         "students": 2,
+        "programs": 3,
+        "classes": 40,
+        "camps": 3,
+        "party_packages": 2,
+        "blackouts": 1,
+        "enrollments": 2,
     }
+    with scopes_disabled():
+        assert PartySlot.objects.count() == 24
+        locations_used = set(Class.objects.values_list("location", flat=True))
+        assert len(locations_used) == 2
     org = Organization.objects.get(slug="demo")
     assert org.name == "Splash Academy"
     assert org.portal_settings.mode == PortalMode.ACTIVE
@@ -58,6 +83,8 @@ def test_seed_demo_is_complete_and_idempotent(client):
     )
     assert response["Location"] == "/portal/demo/home/"  # policies already answered
     assert "Mia" in client.get("/portal/demo/account/").content.decode()
+    dashboard = client.get("/portal/demo/home/").content.decode()
+    assert "Coming Up!" in dashboard and 'class="meeting' in dashboard
     client.post("/portal/demo/logout/")
     assert client.login(email="admin@example.com", password="portico-admin")
     assert client.get("/admin/").status_code == 200

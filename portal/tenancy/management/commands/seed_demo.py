@@ -1,6 +1,8 @@
 """Load the demo organization "Splash Academy" (slug: demo). Safe to run again."""
 
 import datetime
+import zoneinfo
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.images import ImageFile
@@ -22,7 +24,20 @@ from pages.models import (
     StaffPage,
 )
 from portal.accounts.models import User
-from portal.families.models import Gender, Relationship
+from portal.catalog.models import (
+    Blackout,
+    Event,
+    Instructor,
+    Level,
+    PartyPackage,
+    PartySlot,
+    Program,
+)
+from portal.catalog.selectors import class_eligibility
+from portal.catalog.services import class_create, record_create
+from portal.enrollments.models import Enrollment
+from portal.enrollments.services import enrollment_add
+from portal.families.models import Gender, Relationship, Student
 from portal.families.selectors import policy_items
 from portal.families.services import family_register, policy_answer, student_create
 from portal.tenancy import demo_images
@@ -37,6 +52,26 @@ from snippets.models import CustomField, ReferralSource
 DEMO_SLUG = "demo"
 STAFF_EMAIL = "admin@example.com"
 PARENT_EMAIL = "parent@example.com"
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+CATALOG = [
+    (
+        "Swim",
+        ["Parent & Tot", "Beginner", "Intermediate", "Advanced"],
+        [(0, 3), (3, 6), (5, 9), (7, 12)],
+    ),
+    ("Swim Team Prep", ["Bronze", "Silver", "Gold"], [(7, 11), (8, 13), (9, 15)]),
+    ("Adult Swim", ["Learn to Swim", "Fitness"], [(16, 99), (16, 99)]),
+]
+COPIES = {"Swim": 5, "Swim Team Prep": 4, "Adult Swim": 4}  # 40 classes
+CAMPS = [
+    ("Winter Break Splash Camp", 5, 12),
+    ("Junior Lifeguard Camp", 10, 15),
+    ("Spring Break Water Fun", 4, 8),
+]
+PARTIES = [
+    ("Splash Party", 90, "249.00", "75.00", 15),
+    ("Deluxe Pool Party", 120, "349.00", "100.00", 25),
+]
 PARENT_PASSWORD = "portico-demo"
 REFERRAL_SOURCES = [
     "A friend or family member",
@@ -164,6 +199,7 @@ class Command(BaseCommand):
             self.staff_login(organization)
             self.lookups(organization)
             self.demo_family(organization)
+            self.catalog(organization)
         self.stdout.write(
             self.style.SUCCESS("Demo organization ready at /portal/demo/")
         )
@@ -345,6 +381,145 @@ class Command(BaseCommand):
                 accepted=True,
                 by=guardian.user,
             )
+
+    def catalog(self, organization):
+        """Three programs, about forty classes at two pools, three camps,
+        party packages with slots, a blackout week; the demo students are in
+        two classes."""
+        if Program.objects.filter(organization=organization).exists():
+            return
+        today = timezone.localdate()
+        season_start = today - datetime.timedelta(days=today.weekday() + 14)
+        season_end = season_start + datetime.timedelta(weeks=16)
+        locations = list(
+            Location.objects.filter(organization=organization).order_by("sort_order")
+        )
+        instructors = [
+            record_create(
+                Instructor, organization=organization, first_name=first, last_name=last
+            )
+            for first, last in (
+                ("Maya", "Thompson"),
+                ("Jordan", "Lee"),
+                ("Priya", "Nair"),
+                ("Chris", "Moreno"),
+            )
+        ]
+        programs = {}
+        for order, (name, levels, ages) in enumerate(CATALOG):
+            program = record_create(
+                Program, organization=organization, name=name, sort_order=order
+            )
+            programs[name] = []
+            for position, (level_name, (low, high)) in enumerate(
+                zip(levels, ages, strict=True)
+            ):
+                level = record_create(
+                    Level,
+                    organization=organization,
+                    program=program,
+                    name=level_name,
+                    sort_order=position,
+                )
+                programs[name].append((program, level, low, high))
+        times = [
+            (datetime.time(9, 0), datetime.time(9, 30)),
+            (datetime.time(16, 0), datetime.time(16, 45)),
+            (datetime.time(17, 0), datetime.time(17, 45)),
+            (datetime.time(18, 0), datetime.time(18, 45)),
+        ]
+        made = []
+        n = 0
+        for entries in programs.values():
+            for program, level, low, high in entries:
+                for _copy in range(COPIES[program.name]):
+                    n += 1
+                    weekday = n % 6
+                    start, end = times[n % len(times)]
+                    location = locations[n % len(locations)]
+                    klass = class_create(
+                        organization=organization,
+                        name=f"{level.name} – {WEEKDAYS[weekday]} {start:%-I:%M %p}",
+                        program=program,
+                        level=level,
+                        location=location,
+                        instructor=instructors[n % len(instructors)],
+                        season_start=season_start,
+                        season_end=season_end,
+                        capacity=6 + (n % 3) * 2,
+                        min_age_years=low,
+                        max_age_years=high,
+                        tuition=Decimal("72.00") + 8 * (n % 4),
+                        registration_fee=Decimal("25.00"),
+                        description=f"{program.name}: {level.name}.",
+                        schedules=[
+                            {"weekday": weekday, "start_time": start, "end_time": end}
+                        ],
+                    )
+                    made.append(klass)
+        camp_start = today + datetime.timedelta(days=(4 - today.weekday()) % 7 + 10)
+        for i, (name, low, high) in enumerate(CAMPS):
+            first = camp_start + datetime.timedelta(weeks=2 * i)
+            record_create(
+                Event,
+                organization=organization,
+                name=name,
+                location=locations[i % len(locations)],
+                start_date=first,
+                end_date=first + datetime.timedelta(days=4),
+                daily_start=datetime.time(9, 0),
+                daily_end=datetime.time(12, 0),
+                capacity=20,
+                price=Decimal("225.00"),
+                price_per_day=Decimal("55.00") if i != 1 else None,
+                min_age_years=low,
+                max_age_years=high,
+                description="Games, skills and water safety every morning.",
+            )
+        for name, minutes, price, deposit, guests in PARTIES:
+            record_create(
+                PartyPackage,
+                organization=organization,
+                name=name,
+                duration_minutes=minutes,
+                price=Decimal(price),
+                deposit=Decimal(deposit),
+                guest_limit=guests,
+            )
+        for location in locations:
+            zone = zoneinfo.ZoneInfo(location.time_zone)
+            for week in range(1, 7):
+                saturday = today + datetime.timedelta(
+                    days=(5 - today.weekday()) % 7 + 7 * week
+                )
+                for hour in (11, 14):
+                    record_create(
+                        PartySlot,
+                        organization=organization,
+                        location=location,
+                        starts_at=datetime.datetime.combine(
+                            saturday, datetime.time(hour), tzinfo=zone
+                        ),
+                    )
+        blackout_start = today + datetime.timedelta(days=(0 - today.weekday()) % 7 + 14)
+        record_create(
+            Blackout,
+            organization=organization,
+            name="Pool maintenance week",
+            start_date=blackout_start,
+            end_date=blackout_start + datetime.timedelta(days=6),
+        )
+        family_students = Student.objects.filter(
+            family__guardians__user__email=PARENT_EMAIL
+        ).order_by("date_of_birth")
+        for student in family_students:
+            match = next(
+                k
+                for k in made
+                if class_eligibility(klass=k, student=student).ok
+                and not Enrollment.objects.filter(student=student).exists()
+            )
+            enrollment_add(student=student, klass=match, starts_on=season_start)
 
 
 def _bytes_file(data):

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EnrollmentsConfig(AppConfig):
+    name = "portal.enrollments"
+    label = "enrollments"
+    verbose_name = "Enrollments"

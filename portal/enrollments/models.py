@@ -1,0 +1,94 @@
+"""Enrollments: a student's place in a class, camp or party.
+
+Only what "Coming Up!" needs so far; enrolling, drops and waitlists follow.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Enrollment(models.Model):
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    student = models.ForeignKey(
+        "families.Student", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    klass = models.ForeignKey(
+        "catalog.Class",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    event = models.ForeignKey(
+        "catalog.Event",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    party_slot = models.ForeignKey(
+        "catalog.PartySlot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    party_package = models.ForeignKey(
+        "catalog.PartyPackage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    starts_on = models.DateField(_("first day"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        klass__isnull=False, event__isnull=True, party_slot__isnull=True
+                    )
+                    | models.Q(
+                        klass__isnull=True, event__isnull=False, party_slot__isnull=True
+                    )
+                    | models.Q(
+                        klass__isnull=True, event__isnull=True, party_slot__isnull=False
+                    )
+                ),
+                name="enrollment_one_offering",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.student} – {self.offering}"
+
+    @property
+    def offering(self):
+        return self.klass or self.event or self.party_slot
+
+    def clean(self):
+        if (
+            sum(
+                x is not None
+                for x in (self.klass_id, self.event_id, self.party_slot_id)
+            )
+            != 1
+        ):
+            raise ValidationError(_("An enrollment is for one class, camp or party."))
