@@ -235,3 +235,21 @@ def classes_for(*, organization, today=None):
             )
         )
     )
+
+
+@dataclass(frozen=True)
+class Seats:
+    capacity: int
+    enrolled: int
+
+    @property
+    def open(self):
+        return max(self.capacity - self.enrolled, 0)
+
+
+def class_seats(*, klass):
+    """Seats of one class. (Cart holds join this count when the cart exists.)"""
+    from portal.enrollments.models import EnrollmentStatus
+
+    enrolled = klass.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
+    return Seats(capacity=klass.capacity, enrolled=enrolled)

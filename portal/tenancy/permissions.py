@@ -16,6 +16,7 @@ permissions; pages_for_user also keeps the page chooser to the user's trees.
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.models import Page
@@ -130,18 +131,34 @@ class OrganizationScopedViewMixin:
         return obj
 
 
+def _is_tenant_model(model):
+    return any(f.name == "organization" for f in model._meta.concrete_fields)
+
+
 class OrganizationOwnedForm(WagtailAdminModelForm):
-    """Offers only the user's organizations in the organization field.
+    """Offers only the user's organizations, and only rows of those
+    organizations in every other choice of a tenant-owned model.
 
     A staff member of a single organization need not choose: the field starts
-    on it and an empty choice means it. Anyone else must choose.
+    on it and an empty choice means it. Anyone else must choose, and every
+    chosen row must belong to the chosen organization.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.own_organization = None
+        if self.for_user is None:
+            return
+        for name, field in self.fields.items():
+            model = getattr(getattr(field, "queryset", None), "model", None)
+            if name == "organization" or model is None or not _is_tenant_model(model):
+                continue
+            manager = model._default_manager
+            if hasattr(manager, "with_scopes_disabled"):
+                manager = manager.with_scopes_disabled()
+            field.queryset = filter_for_user(manager.all(), self.for_user)
         field = self.fields.get("organization")
-        if field is None or self.for_user is None:
+        if field is None:
             return
         field.queryset = filter_for_user(
             Organization.objects.all(), self.for_user
@@ -154,3 +171,17 @@ class OrganizationOwnedForm(WagtailAdminModelForm):
 
     def clean_organization(self):
         return self.cleaned_data.get("organization") or self.own_organization
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("organization") or getattr(
+            self.instance, "organization", None
+        )
+        if organization is None:
+            return cleaned
+        for name, value in cleaned.items():
+            if name == "organization" or not hasattr(value, "organization_id"):
+                continue
+            if value.organization_id != organization.pk:
+                self.add_error(name, _("Choose one of this organization's own."))
+        return cleaned

@@ -1,0 +1,182 @@
+"""The catalog admin: scoped to the staff user's organization, with clean forms."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django_scopes import scopes_disabled
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from portal.catalog.models import Blackout, Class, Program
+from portal.catalog.services import class_create, record_create
+from portal.enrollments.services import enrollment_add
+from tests.factories import make_family, make_organization, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(client):
+    alpha = make_organization(name="Alpha Swim", slug="alpha")
+    bravo = make_organization(name="Bravo Gym", slug="bravo")
+    with scopes_disabled():
+        a_program = record_create(Program, organization=alpha, name="Alpha Swim Prog")
+        b_program = record_create(Program, organization=bravo, name="Bravo Tumbling")
+        b_location = bravo.locations.get()
+        b_class = class_create(
+            organization=bravo,
+            name="Bravo Secret Class",
+            program=b_program,
+            location=b_location,
+            season_start=datetime.date(2026, 1, 1),
+            season_end=datetime.date(2026, 6, 1),
+            schedules=[
+                {
+                    "weekday": 0,
+                    "start_time": datetime.time(9),
+                    "end_time": datetime.time(10),
+                }
+            ],
+        )
+        b_blackout = record_create(
+            Blackout,
+            organization=bravo,
+            name="Bravo closure",
+            start_date=datetime.date(2026, 2, 1),
+            end_date=datetime.date(2026, 2, 2),
+        )
+    client.force_login(make_staff(alpha))
+    return {
+        "alpha": alpha,
+        "bravo": bravo,
+        "a_program": a_program,
+        "b_program": b_program,
+        "b_location": b_location,
+        "b_class": b_class,
+        "b_blackout": b_blackout,
+    }
+
+
+def class_post_data(setup, **overrides):
+    alpha = setup["alpha"]
+    with scopes_disabled():
+        location = alpha.locations.get()
+    data = {
+        "name": "Tadpoles",
+        "program": setup["a_program"].pk,
+        "level": "",
+        "location": location.pk,
+        "instructor": "",
+        "schedules": inline_formset(
+            [{"weekday": 1, "start_time": "17:00", "end_time": "17:45"}]
+        ),
+        "season_start": "2026-01-05",
+        "season_end": "2026-03-30",
+        "capacity": 8,
+        "gender": "any",
+        "min_age_years": 3,
+        "min_age_months": 0,
+        "max_age_years": 5,
+        "max_age_months": 0,
+        "tuition": "80.00",
+        "tuition_period": "month",
+        "registration_fee": "20.00",
+        "online_enrollment": "on",
+        "waitlist_allowed": "on",
+        "registration_opens_at": "",
+        "description": "",
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
+@pytest.mark.parametrize(
+    "name,secret",
+    [
+        ("program:index", "Bravo Tumbling"),
+        ("class:index", "Bravo Secret Class"),
+        ("blackout:index", "Bravo closure"),
+    ],
+)
+def test_listings_are_scoped(client, setup, name, secret):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert secret not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name,key",
+    [
+        ("class:edit", "b_class"),
+        ("class:delete", "b_class"),
+        ("program:edit", "b_program"),
+        ("blackout:edit", "b_blackout"),
+    ],
+)
+def test_other_organizations_rows_are_refused(client, setup, name, key):
+    obj = setup[key]
+    url = reverse(name, args=[obj.pk])
+    assert client.get(url).status_code in (403, 404)
+    assert client.post(url, {"name": "Hacked"}).status_code in (403, 404)
+    with scopes_disabled():
+        assert type(obj).objects.filter(pk=obj.pk, name=obj.name).exists()
+
+
+def test_create_class_with_weekly_schedule(client, setup):
+    response = client.post(reverse("class:add"), class_post_data(setup))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    with scopes_disabled():
+        klass = Class.objects.get(name="Tadpoles")
+        assert klass.organization == setup["alpha"]
+        assert [(s.weekday, s.start_time) for s in klass.schedules.all()] == [
+            (1, datetime.time(17))
+        ]
+
+
+def test_class_form_refuses_other_organizations_choices(client, setup):
+    data = class_post_data(
+        setup, program=setup["b_program"].pk, location=setup["b_location"].pk
+    )
+    response = client.post(reverse("class:add"), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    with scopes_disabled():
+        assert not Class.objects.filter(name="Tadpoles").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"season_end": "2025-01-01"}, "The last day is before the first."),
+        ({"max_age_years": 2}, "The maximum age is below the minimum."),
+        (
+            {
+                "schedules": inline_formset(
+                    [{"weekday": 1, "start_time": "18:00", "end_time": "17:00"}]
+                )
+            },
+            "The class ends before it starts.",
+        ),
+        ({"tuition": "-5"}, "greater than or equal to 0"),
+    ],
+)
+def test_class_form_bad_input(client, setup, overrides, message):
+    response = client.post(reverse("class:add"), class_post_data(setup, **overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    with scopes_disabled():
+        assert not Class.objects.filter(name="Tadpoles").exists()
+
+
+def test_class_edit_shows_enrolled_and_open_seats(client, setup):
+    alpha = setup["alpha"]
+    guardian = make_family(alpha, email="mom@example.com", students=("Mia", "Leo"))
+    client.post(reverse("class:add"), class_post_data(setup, capacity=5))
+    with scopes_disabled():
+        klass = Class.objects.get(name="Tadpoles")
+        for student in guardian.family.students.all():
+            enrollment_add(student=student, klass=klass)
+    html = client.get(reverse("class:edit", args=[klass.pk])).content.decode()
+    assert "Enrolled" in html and "Open" in html
+    assert '<dd style="font-size:1.5rem;margin:0">2</dd>' in html
+    assert '<dd style="font-size:1.5rem;margin:0">3</dd>' in html
