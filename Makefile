@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 	fonts-dejavu-core python3-venv
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install system-deps lint format serve clean
+.PHONY: demo test install system-deps lint format bench clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -44,6 +44,9 @@ test: system-deps install
 	$(UV) run ruff check .
 	$(UV) run python manage.py makemigrations --check --dry-run --settings=cms.settings.test
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(UV) run pytest
+
+bench: install
+	$(UV) run python bench/booking.py
 
 lint: install
 	$(UV) run ruff format --check . && $(UV) run ruff check .

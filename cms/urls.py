@@ -18,6 +18,8 @@ urlpatterns = [
     path("portal/<slug:org_slug>/", include("portal.accounts.urls")),
     path("portal/<slug:org_slug>/", include("portal.families.urls")),
     path("portal/<slug:org_slug>/", include("portal.families.guardian_urls")),
+    path("portal/<slug:org_slug>/", include("portal.catalog.urls")),
+    path("portal/<slug:org_slug>/", include("portal.catalog.event_urls")),
     # Wagtail serves the content pages (landing, news, staff, policies) last.
     path("portal/", include(wagtail_urls)),
     path("", RedirectView.as_view(url="/portal/", permanent=False)),

@@ -5,7 +5,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from dateutil.rrule import WEEKLY, rrule
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from .models import Blackout, Class, GenderRule
@@ -220,20 +220,27 @@ def class_eligibility(
 
 def classes_for(*, organization, today=None):
     """Classes still running, with what listing pages need and the number of
-    active enrollments, in one query plus one for schedules."""
-    from portal.enrollments.models import EnrollmentStatus
+    active enrollments, in one query plus one for schedules. Counts are
+    correlated subqueries, not a join and GROUP BY over every class."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from portal.enrollments.models import Enrollment, EnrollmentStatus
 
     today = today or timezone.localdate()
+    active = (
+        Enrollment.objects.with_scopes_disabled()
+        .filter(klass=OuterRef("pk"), status=EnrollmentStatus.ACTIVE)
+        .order_by()
+        .values("klass")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Class.objects.filter(organization=organization, season_end__gte=today)
         .select_related("program", "level", "location", "instructor")
         .prefetch_related("schedules")
-        .annotate(
-            enrolled=Count(
-                "enrollments",
-                filter=Q(enrollments__status=EnrollmentStatus.ACTIVE),
-            )
-        )
+        .annotate(enrolled=Coalesce(Subquery(active, output_field=IntegerField()), 0))
     )
 
 
@@ -253,3 +260,58 @@ def class_seats(*, klass):
 
     enrolled = klass.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
     return Seats(capacity=klass.capacity, enrolled=enrolled)
+
+
+def openings_label(klass):
+    """'3 openings', 'Full – waitlist available' or 'Full' (needs .enrolled)."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    left = max(klass.capacity - klass.enrolled, 0)
+    if left:
+        return ngettext("%(n)d opening", "%(n)d openings", left) % {"n": left}
+    if klass.waitlist_allowed:
+        return _("Full – waitlist available")
+    return _("Full")
+
+
+def class_list(*, organization, today=None):
+    """Classes for the booking list, in a sensible order: program, first
+    weekday, start time, name."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import ClassSchedule
+
+    first = ClassSchedule.objects.filter(klass=OuterRef("pk")).order_by(
+        "weekday", "start_time"
+    )
+    return (
+        classes_for(organization=organization, today=today)
+        .annotate(
+            first_weekday=Subquery(first.values("weekday")[:1]),
+            first_start=Subquery(first.values("start_time")[:1]),
+        )
+        .order_by(
+            "program__sort_order",
+            "program__name",
+            "first_weekday",
+            "first_start",
+            "name",
+            "pk",
+        )
+    )
+
+
+def class_for_detail(*, organization, class_id, today=None):
+    return (
+        classes_for(organization=organization, today=today).filter(pk=class_id).first()
+    )
+
+
+def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):
+    today = today or timezone.localdate()
+    end = today + datetime.timedelta(weeks=weeks)
+    blackouts = blackouts_for(organization=klass.organization_id, start=today, end=end)
+    return class_meetings(klass=klass, start=today, end=end, blackouts=blackouts)[
+        :limit
+    ]

@@ -124,11 +124,17 @@ def dashboard_tiles(*, request, organization):
     logged_in = getattr(request, "family", None) is not None
     tiles = [
         Tile(
+            "booking",
+            _("Booking"),
+            reverse("booking:home", kwargs={"org_slug": slug}),
+            _("Classes, camps and parties"),
+        ),
+        Tile(
             "account",
             _("My Account"),
             reverse("families:account", kwargs={"org_slug": slug}),
             _("Your students, contact details and login"),
-        )
+        ),
     ]
     if not logged_in:
         if organization.portal_settings.allow_account_creation:

@@ -13,9 +13,9 @@ def test_dashboard_tiles_follow_features_and_settings(client, unscoped):
     assert "tile-news" in html
     assert "tile-welcome" not in html
     # Features that are not built are not offered.
-    for missing in ("tile-booking", "tile-proshop", "tile-shop"):
+    for missing in ("tile-proshop", "tile-shop"):
         assert missing not in html
-    for present in ("tile-account", "tile-register", "tile-login"):
+    for present in ("tile-booking", "tile-account", "tile-register", "tile-login"):
         assert present in html
     org.portal_settings.allow_account_creation = False
     org.portal_settings.save()

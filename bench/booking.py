@@ -1,0 +1,124 @@
+"""Booking pages against a plain Wagtail page, with 2,000 classes.
+
+Run: `make bench` (or `uv run python bench/booking.py`). It builds a fresh
+SQLite database in a temporary folder (or uses DATABASE_URL), seeds one
+organization with 2,000 classes, then serves each page through Django's
+test client: a warm-up, then REQUESTS timed requests. It prints the median
+time and the query count of each page and the ratio to the plain page.
+"""
+
+import datetime
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+if not os.environ.get("DATABASE_URL"):
+    os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django_scopes import scopes_disabled  # noqa: E402
+
+CLASSES = int(os.environ.get("BENCH_CLASSES", "2000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
+
+
+def seed():
+    from pages.models import PolicyIndexPage, PolicyPage, PortalHomePage
+    from portal.catalog.models import Class, ClassSchedule, Program
+    from portal.tenancy.services import location_create, organization_create
+
+    with scopes_disabled():
+        org = organization_create(name="Bench Swim", slug="bench", mode="active")
+        location = location_create(organization=org, name="Main pool")
+        programs = [
+            Program.objects.create(organization=org, name=f"Program {i}")
+            for i in range(3)
+        ]
+        classes = Class.objects.bulk_create(
+            Class(
+                organization=org,
+                name=f"Class {i:04d}",
+                program=programs[i % 3],
+                location=location,
+                season_start=datetime.date.today() - datetime.timedelta(days=30),
+                season_end=datetime.date.today() + datetime.timedelta(days=120),
+                capacity=8,
+                min_age_years=i % 10,
+                max_age_years=i % 10 + 4,
+            )
+            for i in range(CLASSES)
+        )
+        ClassSchedule.objects.bulk_create(
+            ClassSchedule(
+                klass=k,
+                weekday=i % 7,
+                start_time=datetime.time(9 + i % 10),
+                end_time=datetime.time(10 + i % 10),
+            )
+            for i, k in enumerate(classes)
+        )
+        home = PortalHomePage.objects.get(organization=org)
+        index = PolicyIndexPage.objects.child_of(home).get()
+        policy = PolicyPage(title="Pool rules", body="<p>Walk, do not run.</p>")
+        index.add_child(instance=policy)
+    return classes[len(classes) // 2]
+
+
+def measure(client, url):
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
+    timings = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        client.get(url)
+        timings.append(time.perf_counter() - start)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(timings) * 1000, len(queries)
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    middle = seed()
+    client = Client()
+    pages = [
+        ("plain Wagtail page", "/portal/bench/policies/pool-rules/"),
+        ("booking/", "/portal/bench/booking/"),
+        ("booking/classes/", "/portal/bench/booking/classes/"),
+        (
+            "booking/classes/?filters",
+            "/portal/bench/booking/classes/?age=6&openings=on",
+        ),
+        ("class detail", f"/portal/bench/booking/classes/{middle.pk}/"),
+    ]
+    results = [(name, *measure(client, url)) for name, url in pages]
+    base = results[0][1]
+    vendor = connection.vendor
+    print(f"{CLASSES} classes, {REQUESTS} requests per page, {vendor}")
+    print(f"{'page':28} {'median ms':>10} {'queries':>8} {'x plain':>8}")
+    worst = 0
+    for name, ms, count in results:
+        ratio = ms / base
+        if name != "plain Wagtail page":
+            worst = max(worst, ratio)
+        print(f"{name:28} {ms:10.1f} {count:8d} {ratio:8.2f}")
+    print(f"worst ratio {worst:.2f} (target 1.50)")
+    return 0 if worst <= 1.5 else 1
+
+
+if __name__ == "__main__":
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["*"]):
+        sys.exit(main())

@@ -1,0 +1,122 @@
+"""Booking filters for the class list (django-filter). Staff choose which ones
+parents see in Portal settings → Class filters; the others are removed."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Class, GenderRule, Instructor, Level, Program, Weekday
+
+TIME_OF_DAY = [
+    ("morning", _("Morning (before noon)")),
+    ("afternoon", _("Afternoon (noon to 5 pm)")),
+    ("evening", _("Evening (5 pm or later)")),
+]
+NOON, FIVE_PM = datetime.time(12), datetime.time(17)
+
+
+def _org_rows(model):
+    def queryset(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.filter(organization=request.organization)
+
+    return queryset
+
+
+def _locations(request):
+    if request is None:
+        return Class.objects.none()
+    from portal.tenancy.models import Location
+
+    return Location.objects.filter(organization=request.organization, is_active=True)
+
+
+class ClassFilter(django_filters.FilterSet):
+    location = django_filters.ModelChoiceFilter(
+        label=_("Location"), queryset=_locations, empty_label=_("Any location")
+    )
+    program = django_filters.ModelChoiceFilter(
+        label=_("Program"), queryset=_org_rows(Program), empty_label=_("Any program")
+    )
+    level = django_filters.ModelChoiceFilter(
+        label=_("Level"), queryset=_org_rows(Level), empty_label=_("Any level")
+    )
+    weekday = django_filters.ChoiceFilter(
+        label=_("Day of week"),
+        choices=Weekday.choices,
+        empty_label=_("Any day"),
+        method="filter_weekday",
+    )
+    time_of_day = django_filters.ChoiceFilter(
+        label=_("Time of day"),
+        choices=TIME_OF_DAY,
+        empty_label=_("Any time"),
+        method="filter_time_of_day",
+    )
+    age = django_filters.NumberFilter(
+        label=_("Age (years)"),
+        method="filter_age",
+        min_value=0,
+        max_value=99,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 99}),
+    )
+    gender = django_filters.ChoiceFilter(
+        label=_("Gender"),
+        choices=[(GenderRule.FEMALE, _("Female")), (GenderRule.MALE, _("Male"))],
+        empty_label=_("Any"),
+        method="filter_gender",
+    )
+    instructor = django_filters.ModelChoiceFilter(
+        label=_("Instructor"),
+        queryset=_org_rows(Instructor),
+        empty_label=_("Any instructor"),
+    )
+    openings = django_filters.BooleanFilter(
+        label=_("Only classes with openings"),
+        method="filter_openings",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = Class
+        fields = []
+
+    def __init__(self, *args, enabled=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in list(self.filters):
+            if name not in enabled:
+                del self.filters[name]
+
+    def filter_weekday(self, queryset, name, value):
+        return queryset.filter(schedules__weekday=int(value)).distinct()
+
+    def filter_time_of_day(self, queryset, name, value):
+        if value == "morning":
+            condition = Q(schedules__start_time__lt=NOON)
+        elif value == "afternoon":
+            condition = Q(
+                schedules__start_time__gte=NOON, schedules__start_time__lt=FIVE_PM
+            )
+        else:
+            condition = Q(schedules__start_time__gte=FIVE_PM)
+        return queryset.filter(condition).distinct()
+
+    def filter_age(self, queryset, name, value):
+        # A child of N years fits a class whose range includes N whole years.
+        years = int(value)
+        return queryset.filter(
+            Q(min_age_years__lte=years)
+            & (Q(max_age_years__isnull=True) | Q(max_age_years__gte=years))
+        )
+
+    def filter_gender(self, queryset, name, value):
+        return queryset.filter(gender__in=[GenderRule.ANY, value])
+
+    def filter_openings(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(enrolled__lt=F("capacity"))
