@@ -1,0 +1,83 @@
+"""Parents filter classes and open a class with a blackout, in a browser."""
+
+import datetime
+import re
+
+from django.utils import timezone
+from django_scopes import scopes_disabled
+from playwright.sync_api import expect
+
+from portal.catalog.models import Blackout, Program
+from portal.catalog.services import class_create, record_create
+
+from .support import BROWSER, DESKTOP, PHONE, assert_no_axe_violations, build_portal
+
+pytestmark = BROWSER
+
+
+def _catalog(organization):
+    today = timezone.localdate()
+    with scopes_disabled():
+        location = organization.locations.get(is_primary=True)
+        swim = record_create(Program, organization=organization, name="Swim")
+        dive = record_create(Program, organization=organization, name="Diving")
+        for name, program, weekday, hour, low, high in (
+            ("Morning Minnows", swim, 0, 9, 3, 5),
+            ("Evening Sharks", swim, 2, 18, 8, 12),
+            ("Springboard Basics", dive, 4, 16, 10, 14),
+        ):
+            class_create(
+                organization=organization,
+                name=name,
+                program=program,
+                location=location,
+                season_start=today - datetime.timedelta(days=7),
+                season_end=today + datetime.timedelta(days=90),
+                min_age_years=low,
+                max_age_years=high,
+                schedules=[
+                    {
+                        "weekday": weekday,
+                        "start_time": datetime.time(hour),
+                        "end_time": datetime.time(hour, 45),
+                    }
+                ],
+            )
+        start = today + datetime.timedelta(days=1)
+        record_create(
+            Blackout,
+            organization=organization,
+            name="Pool maintenance",
+            start_date=start,
+            end_date=start + datetime.timedelta(days=6),
+        )
+
+
+def test_filter_classes_and_open_one_with_a_blackout(page, portal_url, axe):
+    organization = build_portal(welcome=False)
+    _catalog(organization)
+    page.set_viewport_size(DESKTOP)
+    page.goto(portal_url("swim", "home/"))
+    page.get_by_role("link", name="Booking").first.click()
+    page.get_by_role("link", name=re.compile("^Classes")).click()
+    cards = page.locator(".class-card")
+    expect(cards).to_have_count(3)
+    assert_no_axe_violations(axe, page, "class list")
+
+    page.get_by_label("Program").select_option(label="Swim")
+    page.get_by_label("Age (years)").fill("9")
+    page.get_by_role("button", name="Show Classes").click()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Evening Sharks")
+    expect(page).to_have_url(re.compile(r"age=9"))  # a shareable address
+    assert_no_axe_violations(axe, page, "filtered class list")
+
+    page.get_by_role("link", name="Evening Sharks").click()
+    expect(page.get_by_role("heading", name="Evening Sharks")).to_be_visible()
+    expect(page.get_by_text("Cancelled: Pool maintenance")).to_be_visible()
+    expect(page.get_by_text("8 openings")).to_be_visible()
+    assert_no_axe_violations(axe, page, "class detail")
+
+    page.set_viewport_size(PHONE)
+    page.goto(portal_url("swim", "booking/classes/"))
+    assert_no_axe_violations(axe, page, "class list on a phone")
