@@ -3,20 +3,16 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+
+from portal.tenancy.models import TenantModel
 
 
-class ReferralSource(models.Model):
+class ReferralSource(TenantModel):
     """An answer to "How did you hear about us?"."""
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("offered to families"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -31,7 +27,7 @@ class ReferralSource(models.Model):
         return self.name
 
 
-class CustomField(models.Model):
+class CustomField(TenantModel):
     """A question staff add to the family or student form."""
 
     class AppliesTo(models.TextChoices):
@@ -44,9 +40,6 @@ class CustomField(models.Model):
         YES_NO = "yes_no", _("Yes / No")
         DATE = "date", _("Date")
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
     label = models.CharField(_("label"), max_length=120)
     applies_to = models.CharField(
         _("asked for"),
@@ -63,8 +56,6 @@ class CustomField(models.Model):
     required = models.BooleanField(_("required"), default=False)
     visible_to_customers = models.BooleanField(_("asked in the portal"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         ordering = ["sort_order", "label"]

@@ -1,7 +1,8 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+
+from portal.tenancy.models import TenantModel
 
 
 class UserManager(BaseUserManager):
@@ -59,12 +60,9 @@ class CodePurpose(models.TextChoices):
     RESET_PASSWORD = "reset", _("Reset password")
 
 
-class VerificationCode(models.Model):
+class VerificationCode(TenantModel):
     """A 6-digit code e-mailed to prove an address. Only its hash is stored."""
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
     email = models.EmailField()
     purpose = models.CharField(max_length=10, choices=CodePurpose.choices)
     code_hash = models.CharField(max_length=128)
@@ -72,8 +70,6 @@ class VerificationCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         indexes = [models.Index(fields=["organization", "email", "purpose"])]

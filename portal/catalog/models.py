@@ -8,18 +8,9 @@ from django_scopes import ScopedManager
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from portal.tenancy.models import TenantModel
+
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
-
-
-class TenantModel(models.Model):
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-
-    objects = ScopedManager(organization="organization")
-
-    class Meta:
-        abstract = True
 
 
 class Program(TenantModel):

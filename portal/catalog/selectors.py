@@ -8,6 +8,8 @@ from dateutil.rrule import WEEKLY, rrule
 from django.db.models import Count
 from django.utils import timezone
 
+from portal.families.models import age_in_months
+
 from .models import Blackout, Class, GenderRule
 
 
@@ -175,13 +177,6 @@ def coming_up(*, family, now=None, days=30, limit=15):
                 )
     meetings.sort(key=lambda m: (m.starts_at, m.student.first_name))
     return meetings[:limit]
-
-
-def age_in_months(date_of_birth, on):
-    months = (on.year - date_of_birth.year) * 12 + (on.month - date_of_birth.month)
-    if on.day < date_of_birth.day:
-        months -= 1
-    return months
 
 
 @dataclass(frozen=True)

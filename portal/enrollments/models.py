@@ -6,7 +6,8 @@ Only what "Coming Up!" needs so far; enrolling, drops and waitlists follow.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+
+from portal.tenancy.models import TenantModel
 
 
 class EnrollmentStatus(models.TextChoices):
@@ -14,10 +15,7 @@ class EnrollmentStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
-class Enrollment(models.Model):
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+class Enrollment(TenantModel):
     student = models.ForeignKey(
         "families.Student", on_delete=models.CASCADE, related_name="enrollments"
     )
@@ -54,8 +52,6 @@ class Enrollment(models.Model):
     )
     starts_on = models.DateField(_("first day"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -7,6 +7,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from portal.tenancy.models import TenantModel
+
+
+def age_in_months(date_of_birth: datetime.date, on: datetime.date) -> int:
+    """Whole months of age on a day (negative before birth)."""
+    months = (on.year - date_of_birth.year) * 12 + (on.month - date_of_birth.month)
+    if on.day < date_of_birth.day:
+        months -= 1
+    return months
+
 
 class Family(models.Model):
     organization = models.ForeignKey(
@@ -54,10 +64,7 @@ class InviteStatus(models.TextChoices):
     REVOKED = "revoked", _("Invite Revoked")
 
 
-class Guardian(models.Model):
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+class Guardian(TenantModel):
     family = models.ForeignKey(
         Family, on_delete=models.CASCADE, related_name="guardians"
     )
@@ -89,8 +96,6 @@ class Guardian(models.Model):
     # Changing the nonce voids every invite link sent before.
     invite_nonce = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         ordering = ["-is_primary", "pk"]
@@ -137,12 +142,9 @@ class PhoneType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ContactData(models.Model):
+class ContactData(TenantModel):
     """Belongs to a guardian, or to the family's "Unassigned" column."""
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="+")
     guardian = models.ForeignKey(
         Guardian,
@@ -152,8 +154,6 @@ class ContactData(models.Model):
         related_name="+",
         verbose_name=_("guardian"),
     )
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         abstract = True
@@ -223,10 +223,7 @@ class Gender(models.TextChoices):
     MALE = "male", _("Male")
 
 
-class Student(models.Model):
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+class Student(TenantModel):
     family = models.ForeignKey(
         Family, on_delete=models.CASCADE, related_name="students"
     )
@@ -242,8 +239,6 @@ class Student(models.Model):
     allergy_details = models.TextField(_("details"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager(organization="organization")
-
     class Meta:
         ordering = ["first_name", "pk"]
         verbose_name = _("student")
@@ -258,21 +253,13 @@ class Student(models.Model):
 
     def age_on(self, day: datetime.date):
         """Whole years and months of age on a given day."""
-        months = (day.year - self.date_of_birth.year) * 12 + (
-            day.month - self.date_of_birth.month
-        )
-        if day.day < self.date_of_birth.day:
-            months -= 1
-        return divmod(max(months, 0), 12)
+        return divmod(max(age_in_months(self.date_of_birth, day), 0), 12)
 
 
-class PolicyAnswer(models.Model):
+class PolicyAnswer(TenantModel):
     """One answer to a policy. Answers are never changed: a newer answer to the
     same policy (and student) supersedes an older one."""
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
     family = models.ForeignKey(
         Family, on_delete=models.CASCADE, related_name="policy_answers"
     )
@@ -294,8 +281,6 @@ class PolicyAnswer(models.Model):
     )
     answered_at = models.DateTimeField()
 
-    objects = ScopedManager(organization="organization")
-
     class Meta:
         ordering = ["-answered_at", "-pk"]
         indexes = [models.Index(fields=["family", "policy", "student"])]
@@ -305,10 +290,7 @@ class PolicyAnswer(models.Model):
         return f"{self.policy_title} v{self.policy_version} {verdict}"
 
 
-class CustomFieldValue(models.Model):
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+class CustomFieldValue(TenantModel):
     definition = models.ForeignKey(
         "snippets.CustomField", on_delete=models.CASCADE, related_name="values"
     )
@@ -323,8 +305,6 @@ class CustomFieldValue(models.Model):
         related_name="custom_values",
     )
     value = models.TextField(blank=True)
-
-    objects = ScopedManager(organization="organization")
 
     class Meta:
         constraints = [

@@ -63,6 +63,20 @@ class Organization(models.Model):
         return self.pk
 
 
+class TenantModel(models.Model):
+    """Base of every tenant-owned row: its organization and a scoped manager,
+    so a query outside a django-scopes scope fails instead of leaking."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        abstract = True
+
+
 class Location(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="locations"
