@@ -58,6 +58,9 @@ def seed():
                 capacity=8,
                 min_age_years=i % 10,
                 max_age_years=i % 10 + 4,
+                # bulk_create skips save(), which keeps the first meeting.
+                first_weekday=i % 7,
+                first_start=datetime.time(9 + i % 10),
             )
             for i in range(CLASSES)
         )
@@ -103,6 +106,10 @@ def main():
             "/portal/bench/booking/classes/?age=6&openings=on",
         ),
         ("class detail", f"/portal/bench/booking/classes/{middle.pk}/"),
+        (
+            "booking/find/ (a child)",
+            "/portal/bench/booking/find/?date_of_birth=2019-03-10&gender=female",
+        ),
     ]
     results = [(name, *measure(client, url)) for name, url in pages]
     base = results[0][1]

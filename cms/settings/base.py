@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "portal.families",
     "portal.catalog",
     "portal.enrollments",
+    "portal.cart",
     "pages",
     "snippets",
     "wagtail.contrib.forms",

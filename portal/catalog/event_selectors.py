@@ -15,18 +15,23 @@ from django.utils.translation import gettext as _
 from portal.enrollments.models import Enrollment, EnrollmentStatus
 
 from .models import Event, PartyPackage, PartySlot
-from .selectors import blackouts_for, event_meetings
+from .selectors import blackouts_for, event_meetings, holds_live, with_open_seats
 
 
-def _events(organization):
+def _events(organization, now=None):
     enrolled = Count(
         "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE)
     )
     return (
-        Event.objects.filter(organization=organization)
-        .select_related("location")
-        .annotate(enrolled=enrolled)
-        .annotate(openings=Greatest(F("capacity") - F("enrolled"), Value(0)))
+        with_open_seats(
+            Event.objects.filter(organization=organization)
+            .select_related("location")
+            .annotate(enrolled=enrolled),
+            field="event",
+            now=now,
+        )
+        # open_seats counts enrollments and unexpired cart holds.
+        .annotate(openings=Greatest(F("open_seats"), Value(0)))
     )
 
 
@@ -103,9 +108,10 @@ class PartyDay:
 
 
 def party_days_open(*, organization, location, package, now=None):
-    """Future slots at one location that nobody has booked (no active
-    enrollment), grouped by the local date in the location's time zone,
-    times in that zone and the package's length. One query."""
+    """Future slots at one location that nobody has booked or holds in a
+    cart (no active enrollment, no unexpired cart item), grouped by the local
+    date in the location's time zone, times in that zone and the package's
+    length. One query."""
     if location is None:
         return []
     now = now or timezone.now()
@@ -118,6 +124,7 @@ def party_days_open(*, organization, location, package, now=None):
             organization=organization, location=location, starts_at__gt=now
         )
         .filter(~Exists(taken))
+        .filter(~Exists(holds_live(now).filter(party_slot=OuterRef("pk"))))
         .order_by("starts_at")
     )
     length = datetime.timedelta(minutes=package.duration_minutes)

@@ -2,13 +2,15 @@
 parents see in Portal settings → Class filters; the others are removed."""
 
 import datetime
+from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Class, GenderRule, Instructor, Level, Program, Weekday
+from .selectors import with_open_seats
 
 TIME_OF_DAY = [
     ("morning", _("Morning (before noon)")),
@@ -33,6 +35,25 @@ def _locations(request):
     from portal.tenancy.models import Location
 
     return Location.objects.filter(organization=request.organization, is_active=True)
+
+
+@dataclass
+class FilterControl:
+    """One filter as the class list draws it: a select, a number or a checkbox.
+
+    Built here rather than through the form renderer, which renders a template
+    per option and per label and was most of the class list's cost."""
+
+    name: str
+    id: str
+    label: str
+    kind: str
+    value: str = ""
+    checked: bool = False
+    errors: list = field(default_factory=list)
+    options: list = field(default_factory=list)
+    min: object = None
+    max: object = None
 
 
 class ClassFilter(django_filters.FilterSet):
@@ -85,11 +106,49 @@ class ClassFilter(django_filters.FilterSet):
         model = Class
         fields = []
 
-    def __init__(self, *args, enabled=(), **kwargs):
+    def __init__(self, *args, enabled=(), choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in list(self.filters):
             if name not in enabled:
                 del self.filters[name]
+        # Options already read elsewhere (the request's locations, one query
+        # for the other lookups); the querysets above still check a choice.
+        self.known_choices = choices or {}
+
+    def controls(self):
+        form = self.form
+        controls = []
+        for bound in form:
+            formfield = bound.field
+            raw = bound.value()
+            value = "" if raw is None else str(raw)
+            control = FilterControl(
+                name=bound.html_name,
+                id=bound.auto_id,
+                label=str(bound.label),
+                kind="select",
+                value=value,
+                errors=list(bound.errors) if form.is_bound else [],
+            )
+            if isinstance(formfield.widget, forms.CheckboxInput):
+                control.kind = "checkbox"
+                control.checked = formfield.widget.check_test(raw)
+            elif isinstance(formfield.widget, forms.NumberInput):
+                control.kind = "number"
+                control.min = formfield.widget.attrs.get("min")
+                control.max = formfield.widget.attrs.get("max")
+            else:
+                choices = formfield.choices
+                if bound.name in self.known_choices:
+                    choices = [("", formfield.empty_label)] + [
+                        (str(pk), label) for pk, label in self.known_choices[bound.name]
+                    ]
+                control.options = [
+                    (str(choice), str(label), str(choice) == value)
+                    for choice, label in choices
+                ]
+            controls.append(control)
+        return controls
 
     def filter_weekday(self, queryset, name, value):
         return queryset.filter(schedules__weekday=int(value)).distinct()
@@ -119,4 +178,4 @@ class ClassFilter(django_filters.FilterSet):
     def filter_openings(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(enrolled__lt=F("capacity"))
+        return with_open_seats(queryset).filter(open_seats__gt=0)

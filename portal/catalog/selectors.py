@@ -213,29 +213,125 @@ def class_eligibility(
     return Eligibility(ok=not reasons, reasons=tuple(reasons))
 
 
-def classes_for(*, organization, today=None):
-    """Classes still running, with what listing pages need and the number of
-    active enrollments, in one query plus one for schedules. Counts are
-    correlated subqueries, not a join and GROUP BY over every class."""
-    from django.db.models import IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
+def suitable_for_child(queryset, *, date_of_birth, gender=""):
+    """Narrow classes to those a child of this birth date and gender fits:
+    old enough and not too old on the class's first day, and the class is for
+    any gender or the child's. The same age and gender rules as
+    class_eligibility(), written as a query: "aged at least m months on the
+    first day" is "first day on or after first_day_aged(m)". Two small
+    queries find the age bounds in use, so the filter is a handful of terms."""
+    from functools import reduce
+    from operator import or_
 
-    from portal.enrollments.models import Enrollment, EnrollmentStatus
+    from django.db.models import Q
 
-    today = today or timezone.localdate()
-    active = (
-        Enrollment.objects.with_scopes_disabled()
-        .filter(klass=OuterRef("pk"), status=EnrollmentStatus.ACTIVE)
+    from portal.families.models import first_day_aged
+
+    lows = queryset.order_by().values_list("min_age_years", "min_age_months").distinct()
+    highs = (
+        queryset.filter(max_age_years__isnull=False)
         .order_by()
-        .values("klass")
-        .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("max_age_years", "max_age_months")
+        .distinct()
     )
+    old_enough = [
+        Q(
+            min_age_years=years,
+            min_age_months=months,
+            season_start__gte=first_day_aged(date_of_birth, years * 12 + months),
+        )
+        for years, months in set(lows)
+    ]
+    young_enough = [Q(max_age_years__isnull=True)] + [
+        Q(
+            max_age_years=years,
+            max_age_months=months,
+            season_start__lt=first_day_aged(date_of_birth, years * 12 + months + 1),
+        )
+        for years, months in set(highs)
+    ]
+    genders = [GenderRule.ANY] + ([gender] if gender else [])
+    if not old_enough:
+        return queryset.none()
+    return queryset.filter(
+        reduce(or_, old_enough), reduce(or_, young_enough), gender__in=genders
+    )
+
+
+def classes_for(*, organization, today=None):
+    """Classes still running, with what listing pages need, in one query plus
+    one for schedules. Seat counts are added for the rows shown, by
+    with_seat_counts(), so the list does not count seats of every class."""
+    today = today or timezone.localdate()
     return (
         Class.objects.filter(organization=organization, season_end__gte=today)
         .select_related("program", "level", "location", "instructor")
         .prefetch_related("schedules")
-        .annotate(enrolled=Coalesce(Subquery(active, output_field=IntegerField()), 0))
+    )
+
+
+def enrollments_active():
+    from portal.enrollments.models import Enrollment, EnrollmentStatus
+
+    return Enrollment.objects.with_scopes_disabled().filter(
+        status=EnrollmentStatus.ACTIVE
+    )
+
+
+def holds_live(now):
+    from portal.cart.models import CartItem
+
+    return CartItem.objects.with_scopes_disabled().filter(expires_at__gt=now)
+
+
+def _counts(queryset, field, ids):
+    return dict(
+        queryset.filter(**{f"{field}__in": ids})
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
+    )
+
+
+def with_seat_counts(offerings, *, field="klass", now=None):
+    """Set `enrolled`, `held` and `open_seats` on each class (or, with
+    field="event", camp): active enrollments and unexpired cart holds, two
+    queries for any number of rows. Open = capacity - enrolled - held."""
+    now = now or timezone.now()
+    offerings = list(offerings)
+    ids = [row.pk for row in offerings]
+    enrolled = _counts(enrollments_active(), field, ids) if ids else {}
+    held = _counts(holds_live(now), field, ids) if ids else {}
+    for row in offerings:
+        row.enrolled = enrolled.get(row.pk, 0)
+        row.held = held.get(row.pk, 0)
+        row.open_seats = max(row.capacity - row.enrolled - row.held, 0)
+    return offerings
+
+
+def with_open_seats(queryset, *, field="klass", now=None):
+    """The queryset annotated with `open_seats`, for filtering on it (the
+    "openings only" filter). Costs a subquery per row, so only used then."""
+    from django.db.models import F, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    now = now or timezone.now()
+
+    def count(rows):
+        return Coalesce(
+            Subquery(
+                rows.filter(**{field: OuterRef("pk")})
+                .order_by()
+                .values(field)
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    return queryset.annotate(
+        open_seats=F("capacity") - count(enrollments_active()) - count(holds_live(now))
     )
 
 
@@ -243,26 +339,25 @@ def classes_for(*, organization, today=None):
 class Seats:
     capacity: int
     enrolled: int
+    held: int = 0
 
     @property
     def open(self):
-        return max(self.capacity - self.enrolled, 0)
+        return max(self.capacity - self.enrolled - self.held, 0)
 
 
-def class_seats(*, klass):
-    """Seats of one class. (Cart holds join this count when the cart exists.)"""
-    from portal.enrollments.models import EnrollmentStatus
-
-    enrolled = klass.enrollments.filter(status=EnrollmentStatus.ACTIVE).count()
-    return Seats(capacity=klass.capacity, enrolled=enrolled)
+def class_seats(*, klass, now=None):
+    """Capacity, active enrollments, unexpired holds and open seats of a class."""
+    with_seat_counts([klass], now=now)
+    return Seats(capacity=klass.capacity, enrolled=klass.enrolled, held=klass.held)
 
 
 def openings_label(klass):
-    """'3 openings', 'Full – waitlist available' or 'Full' (needs .enrolled)."""
+    """'3 openings', 'Full – waitlist available' or 'Full' (needs open_seats)."""
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
-    left = max(klass.capacity - klass.enrolled, 0)
+    left = klass.open_seats
     if left:
         return ngettext("%(n)d opening", "%(n)d openings", left) % {"n": left}
     if klass.waitlist_allowed:
@@ -272,35 +367,24 @@ def openings_label(klass):
 
 def class_list(*, organization, today=None):
     """Classes for the booking list, in a sensible order: program, first
-    weekday, start time, name."""
-    from django.db.models import OuterRef, Subquery
-
-    from .models import ClassSchedule
-
-    first = ClassSchedule.objects.filter(klass=OuterRef("pk")).order_by(
-        "weekday", "start_time"
-    )
-    return (
-        classes_for(organization=organization, today=today)
-        .annotate(
-            first_weekday=Subquery(first.values("weekday")[:1]),
-            first_start=Subquery(first.values("start_time")[:1]),
-        )
-        .order_by(
-            "program__sort_order",
-            "program__name",
-            "first_weekday",
-            "first_start",
-            "name",
-            "pk",
-        )
+    weekday, start time, name (the first meeting is kept on the class)."""
+    return classes_for(organization=organization, today=today).order_by(
+        "program__sort_order",
+        "program__name",
+        "first_weekday",
+        "first_start",
+        "name",
+        "pk",
     )
 
 
-def class_for_detail(*, organization, class_id, today=None):
-    return (
+def class_for_detail(*, organization, class_id, today=None, now=None):
+    klass = (
         classes_for(organization=organization, today=today).filter(pk=class_id).first()
     )
+    if klass is not None:
+        with_seat_counts([klass], now=now)
+    return klass
 
 
 def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):
@@ -310,3 +394,60 @@ def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):
     return class_meetings(klass=klass, start=today, end=end, blackouts=blackouts)[
         :limit
     ]
+
+
+def filter_choices(*, organization, names):
+    """Choices for the class list's program, level and instructor filters, in
+    one query (a UNION), sorted as staff sorted them."""
+    from django.db.models import CharField, IntegerField, Value
+
+    from .models import Instructor, Level, Program
+
+    def text(value):
+        return Value(value, output_field=CharField())
+
+    def number(value):
+        return Value(value, output_field=IntegerField())
+
+    parts = {
+        "program": Program.objects.filter(organization=organization).values_list(
+            text("program"), "pk", "name", text(""), "sort_order", number(0)
+        ),
+        "level": Level.objects.filter(organization=organization).values_list(
+            text("level"),
+            "pk",
+            "name",
+            "program__name",
+            "program__sort_order",
+            "sort_order",
+        ),
+        "instructor": Instructor.objects.filter(organization=organization).values_list(
+            text("instructor"),
+            "pk",
+            "first_name",
+            "last_name",
+            number(0),
+            number(0),
+        ),
+    }
+    wanted = [parts[name].order_by() for name in parts if name in names]
+    choices = {name: [] for name in parts if name in names}
+    if not wanted:
+        return choices
+    rows = wanted[0].union(*wanted[1:], all=True) if len(wanted) > 1 else wanted[0]
+
+    def order(row):
+        kind, _pk, name, extra, sort1, sort2 = row
+        # Programs by their order; levels by program then their own order;
+        # instructors by first and last name.
+        return (kind, sort1, extra if kind == "level" else "", sort2, name, extra)
+
+    for kind, pk, name, extra, _sort1, _sort2 in sorted(rows, key=order):
+        if kind == "program":
+            label = name
+        elif kind == "level":
+            label = f"{extra} – {name}"
+        else:
+            label = f"{name} {extra}".strip()
+        choices[kind].append((pk, label))
+    return choices

@@ -47,7 +47,8 @@ for _model in (Location, Program, Level, Instructor, PartyPackage):
 
 
 class SeatsPanel(Panel):
-    """Capacity, enrolled and open seats of the class being edited."""
+    """Capacity, enrolled, held (unexpired cart items) and open seats of the
+    class being edited."""
 
     class BoundPanel(Panel.BoundPanel):
         template_name = "portal/catalog/admin/seats_panel.html"

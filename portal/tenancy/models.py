@@ -192,6 +192,14 @@ class PortalSettings(models.Model):
     )
     ios_app_url = models.URLField(_("iPhone app link"), blank=True)
     android_app_url = models.URLField(_("Android app link"), blank=True)
+    show_find_class = models.BooleanField(
+        _("offer Find the Right Class"),
+        default=True,
+        help_text=_(
+            "Parents enter a child's date of birth and gender (or pick one of "
+            "their students) and see the classes that fit."
+        ),
+    )
     # Class Filters: which booking filters parents see.
     filter_location = models.BooleanField(_("location"), default=True)
     filter_program = models.BooleanField(_("program"), default=True)

@@ -136,6 +136,16 @@ def dashboard_tiles(*, request, organization):
             _("Your students, contact details and login"),
         ),
     ]
+    if organization.portal_settings.show_find_class:
+        tiles.insert(
+            1,
+            Tile(
+                "find",
+                _("Find the Right Class"),
+                reverse("booking:find", kwargs={"org_slug": slug}),
+                _("Classes that fit your child's age"),
+            ),
+        )
     if not logged_in:
         if organization.portal_settings.allow_account_creation:
             tiles.append(

@@ -63,7 +63,11 @@ class PortalSettingsViewSet(ScopedViewSetMixin, ModelViewSet):
         [
             FieldPanel("mode"),
             MultiFieldPanel(
-                [FieldPanel("show_news"), FieldPanel("show_staff_page")],
+                [
+                    FieldPanel("show_news"),
+                    FieldPanel("show_staff_page"),
+                    FieldPanel("show_find_class"),
+                ],
                 heading=_("Features"),
             ),
             MultiFieldPanel(

@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from portal.catalog.models import Blackout, Program
 from portal.catalog.services import class_create, record_create
+from portal.families.services import student_create
+from tests.factories import make_family
 
 from .support import BROWSER, DESKTOP, PHONE, assert_no_axe_violations, build_portal
 
@@ -81,3 +83,67 @@ def test_filter_classes_and_open_one_with_a_blackout(page, portal_url, axe):
     page.set_viewport_size(PHONE)
     page.goto(portal_url("swim", "booking/classes/"))
     assert_no_axe_violations(axe, page, "class list on a phone")
+
+
+def test_find_the_right_class_for_a_child_then_for_a_student(page, portal_url, axe):
+    organization = build_portal(welcome=False)
+    _catalog(organization)
+    guardian = make_family(
+        organization, email="jo@example.com", password="correct-horse-9"
+    )
+    today = timezone.localdate()
+    with scopes_disabled():
+        student_create(
+            family=guardian.family,
+            first_name="Mia",
+            last_name="Rivera",
+            # About ten and a half on the classes' first day: the 8-12 and
+            # 10-14 classes fit.
+            date_of_birth=today - datetime.timedelta(days=365 * 11 - 150),
+        )
+    page.set_viewport_size(DESKTOP)
+    page.goto(portal_url("swim", "home/"))
+    page.get_by_role("link", name=re.compile("^Find the Right Class")).click()
+    expect(page.get_by_role("heading", name="Find the Right Class")).to_be_visible()
+    assert_no_axe_violations(axe, page, "find the right class")
+
+    # A birth date in the future is explained next to the field.
+    page.get_by_label("Date of birth").fill(
+        (today + datetime.timedelta(days=3)).isoformat()
+    )
+    page.get_by_role("button", name="Show Classes").click()
+    expect(
+        page.get_by_text("The date of birth cannot be in the future.")
+    ).to_be_visible()
+    assert_no_axe_violations(axe, page, "find the right class with an error")
+
+    # A four-year-old: only Morning Minnows (ages 3 to 5) fits.
+    page.get_by_label("Date of birth").fill(
+        (today - datetime.timedelta(days=365 * 4)).isoformat()
+    )
+    page.get_by_role("button", name="Show Classes").click()
+    cards = page.locator(".class-card")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Morning Minnows")
+    assert_no_axe_violations(axe, page, "classes that fit")
+
+    # Logged in, the family picks one of its students instead.
+    page.goto(portal_url("swim", "login/"))
+    page.get_by_label(re.compile("^Email")).fill("jo@example.com")
+    page.get_by_label(re.compile("^Password")).fill("correct-horse-9")
+    page.get_by_role("button", name="Log In").click()
+    page.goto(portal_url("swim", "booking/find/"))
+    expect(page.get_by_label("Date of birth")).to_be_hidden()
+    page.get_by_label("Someone else").check()
+    expect(page.get_by_label("Date of birth")).to_be_visible()
+    page.get_by_label("Mia").check()
+    page.get_by_role("button", name="Show Classes").click()
+    expect(page.get_by_role("heading", name="Classes for Mia")).to_be_visible()
+    expect(cards).to_have_count(2)
+    # The enabled filters narrow the list further, keeping the student.
+    page.get_by_label("Program").select_option(label="Diving")
+    page.get_by_role("button", name="Show Classes").click()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Springboard Basics")
+    expect(page.get_by_role("heading", name="Classes for Mia")).to_be_visible()
+    assert_no_axe_violations(axe, page, "classes for a student")

@@ -71,6 +71,16 @@ def test_readme_screenshots(portal_url, new_context):
     expect(parent.get_by_role("heading", name="My Account")).to_be_visible()
     shoot(parent, "account.png", DESKTOP)
 
+    # Booking: the class list, and Find the Right Class for a demo student.
+    parent.goto(portal_url("demo", "booking/classes/"))
+    expect(parent.locator(".class-card").first).to_be_visible()
+    shoot(parent, "classes.png", DESKTOP)
+    parent.goto(portal_url("demo", "booking/find/"))
+    parent.get_by_label("Mia").check()
+    parent.get_by_role("button", name="Show Classes").click()
+    expect(parent.get_by_role("heading", name="Classes for Mia")).to_be_visible()
+    shoot(parent, "find-class.png", DESKTOP)
+
     visitor = new_context(viewport=DESKTOP).new_page()
     visitor.goto(portal_url("demo", "register/"))
     expect(visitor.get_by_role("heading", name="Your login email")).to_be_visible()

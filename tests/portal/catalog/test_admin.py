@@ -1,12 +1,15 @@
 """The catalog admin: scoped to the staff user's organization, with clean forms."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
+from portal.cart.models import Cart, CartItem
 from portal.catalog.models import Blackout, Class, Program
 from portal.catalog.services import class_create, record_create
 from portal.enrollments.services import enrollment_add
@@ -168,15 +171,30 @@ def test_class_form_bad_input(client, setup, overrides, message):
         assert not Class.objects.filter(name="Tadpoles").exists()
 
 
-def test_class_edit_shows_enrolled_and_open_seats(client, setup):
+def test_class_edit_shows_enrolled_held_and_open_seats(client, setup):
     alpha = setup["alpha"]
     guardian = make_family(alpha, email="mom@example.com", students=("Mia", "Leo"))
     client.post(reverse("class:add"), class_post_data(setup, capacity=5))
     with scopes_disabled():
         klass = Class.objects.get(name="Tadpoles")
-        for student in guardian.family.students.all():
-            enrollment_add(student=student, klass=klass)
+        first, second = guardian.family.students.all()
+        enrollment_add(student=first, klass=klass)
+        cart = Cart.objects.create(organization=alpha, family=guardian.family)
+        for minutes in (15, -1):  # one live hold, one expired
+            CartItem.objects.create(
+                organization=alpha,
+                cart=cart,
+                student=second,
+                klass=klass,
+                expires_at=timezone.now() + datetime.timedelta(minutes=minutes),
+            )
     html = client.get(reverse("class:edit", args=[klass.pk])).content.decode()
-    assert "Enrolled" in html and "Open" in html
-    assert '<dd style="font-size:1.5rem;margin:0">2</dd>' in html
-    assert '<dd style="font-size:1.5rem;margin:0">3</dd>' in html
+    figures = re.findall(
+        r"<dt>([^<]+)</dt><dd style=\"font-size:1.5rem;margin:0\">(\d+)</dd>", html
+    )
+    assert figures == [
+        ("Capacity", "5"),
+        ("Enrolled", "1"),
+        ("Held in carts", "1"),
+        ("Open", "3"),
+    ]

@@ -9,12 +9,10 @@ from portal.catalog.models import (
     Blackout,
     Class,
     ClassSchedule,
-    Instructor,
     Level,
     Program,
 )
 from portal.catalog.services import class_create, record_create
-from portal.enrollments.services import enrollment_add
 from tests.factories import make_family, make_organization
 
 pytestmark = pytest.mark.django_db
@@ -31,83 +29,6 @@ def _frozen_time():
 @pytest.fixture
 def org():
     return make_organization(slug="swim", locations=2)
-
-
-@pytest.fixture
-def catalog(org):
-    with scopes_disabled():
-        north, south = org.locations.order_by("-is_primary", "name")
-        swim = record_create(Program, organization=org, name="Swim", sort_order=1)
-        gym = record_create(Program, organization=org, name="Gym", sort_order=2)
-        beginner = record_create(Level, organization=org, program=swim, name="Beginner")
-        coach = record_create(
-            Instructor, organization=org, first_name="Ana", last_name="Diaz"
-        )
-
-        def make(name, *, program=swim, location=north, weekday=0, hour=17, **kw):
-            return class_create(
-                organization=org,
-                name=name,
-                program=program,
-                location=location,
-                season_start=datetime.date(2026, 9, 1),
-                season_end=datetime.date(2026, 12, 20),
-                schedules=[
-                    {
-                        "weekday": weekday,
-                        "start_time": datetime.time(hour),
-                        "end_time": datetime.time(hour, 45),
-                    }
-                ],
-                **kw,
-            )
-
-        classes = {
-            "tots": make(
-                "Tiny Tots",
-                weekday=5,
-                hour=9,
-                min_age_years=1,
-                max_age_years=3,
-                level=beginner,
-            ),
-            "kids": make(
-                "Kids Swim",
-                weekday=1,
-                hour=16,
-                min_age_years=5,
-                max_age_years=8,
-                instructor=coach,
-                capacity=2,
-            ),
-            "girls": make(
-                "Girls Gym",
-                program=gym,
-                location=south,
-                weekday=3,
-                hour=18,
-                min_age_years=6,
-                max_age_years=10,
-                gender="female",
-            ),
-            "full": make(
-                "Full Class",
-                weekday=2,
-                hour=17,
-                capacity=1,
-                waitlist_allowed=False,
-                min_age_years=5,
-                max_age_years=8,
-            ),
-        }
-        ended = make("Old Class")
-        ended.season_end = datetime.date(2026, 9, 30)
-        ended.save()
-        family = make_family(org, email="mom@example.com", students=("A", "B"))
-        a, b = family.family.students.all()
-        enrollment_add(student=a, klass=classes["kids"])
-        enrollment_add(student=b, klass=classes["full"])
-    return classes
 
 
 def names(response):
@@ -292,3 +213,76 @@ def test_booking_pages_queries_do_not_grow(
         client.get("/portal/swim/booking/classes/?openings=on&age=6")
     with django_assert_max_num_queries(12):
         client.get(f"/portal/swim/booking/classes/{classes[-1].pk}/")
+
+
+def hold(klass, student, *, minutes):
+    """A cart item holding a seat for `minutes` from now (negative: expired)."""
+    from portal.cart.models import Cart, CartItem
+
+    with scopes_disabled():
+        cart = Cart.objects.create(
+            organization=klass.organization, family=student.family
+        )
+        return CartItem.objects.create(
+            organization=klass.organization,
+            cart=cart,
+            student=student,
+            klass=klass,
+            expires_at=TODAY + datetime.timedelta(minutes=minutes),
+        )
+
+
+def test_unexpired_cart_holds_take_seats_and_expired_ones_do_not(client, org, catalog):
+    kids = catalog["kids"]  # 2 seats, 1 enrolled
+    with scopes_disabled():
+        student = make_family(org, email="dad@example.com", students=("C",)).family
+        student = student.students.get()
+    hold(kids, student, minutes=-1)
+    html = client.get("/portal/swim/booking/classes/").content.decode()
+    assert "1 opening" in html.split("Kids Swim")[1].split("</li>")[0]
+
+    hold(kids, student, minutes=10)
+    response = client.get("/portal/swim/booking/classes/")
+    card = response.content.decode().split("Kids Swim")[1].split("</li>")[0]
+    assert "Full – waitlist available" in card
+    assert "Kids Swim" not in names(
+        client.get("/portal/swim/booking/classes/?openings=on")
+    )
+    detail = client.get(f"/portal/swim/booking/classes/{kids.pk}/").content.decode()
+    assert "Full – waitlist available" in detail
+
+    with time_machine.travel(TODAY + datetime.timedelta(minutes=11), tick=False):
+        assert "Kids Swim" in names(
+            client.get("/portal/swim/booking/classes/?openings=on")
+        )
+
+
+def test_class_list_orders_by_first_meeting_kept_on_the_class(org, catalog):
+    with scopes_disabled():
+        kids = Class.objects.get(pk=catalog["kids"].pk)
+        assert (kids.first_weekday, kids.first_start) == (1, datetime.time(16))
+        # Editing the schedules (as the admin's inline form does) moves it.
+        kids.schedules = [
+            ClassSchedule(
+                weekday=4, start_time=datetime.time(10), end_time=datetime.time(11)
+            ),
+            ClassSchedule(
+                weekday=0, start_time=datetime.time(8), end_time=datetime.time(9)
+            ),
+        ]
+        kids.save()
+        kids.refresh_from_db()
+        assert (kids.first_weekday, kids.first_start) == (0, datetime.time(8))
+        assert kids.schedules.count() == 2
+
+
+def test_filter_choices_come_in_staff_order_with_level_program(client, org, catalog):
+    with scopes_disabled():
+        swim = Program.objects.get(name="Swim")
+        record_create(
+            Level, organization=org, program=swim, name="Advanced", sort_order=5
+        )
+    html = client.get("/portal/swim/booking/classes/").content.decode()
+    programs = re.findall(r'<option value="\d+">(Swim|Gym)</option>', html)
+    assert programs == ["Swim", "Gym"]
+    assert html.index("Swim – Beginner") < html.index("Swim – Advanced")

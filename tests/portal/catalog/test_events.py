@@ -363,3 +363,43 @@ def test_parties_queries_do_not_grow(client, org, django_assert_max_num_queries,
 
 
 QUERIES = 10
+
+
+def hold(org, *, minutes, event=None, slot=None):
+    """A cart item holding a camp seat or a party slot (negative: expired)."""
+    from portal.cart.models import Cart, CartItem
+
+    guardian = make_family(org, students=["Held"])
+    with scopes_disabled():
+        family = guardian.family
+        cart = Cart.objects.create(organization=org, family=family)
+        return CartItem.objects.create(
+            organization=org,
+            cart=cart,
+            student=family.students.get(),
+            event=event,
+            party_slot=slot,
+            expires_at=NOW + datetime.timedelta(minutes=minutes),
+        )
+
+
+def test_cart_holds_take_camp_seats_and_party_slots_until_they_expire(client, org):
+    chicago, _ = locations(org)
+    camp = make_event(org, name="Summer Splash", capacity=3)
+    enroll(org, event=camp)
+    hold(org, event=camp, minutes=10)
+    hold(org, event=camp, minutes=-5)
+    package = make_package(org)
+    held = make_slot(
+        org, chicago, datetime.datetime(2026, 7, 10, 15, tzinfo=datetime.UTC)
+    )
+    hold(org, slot=held, minutes=10)
+
+    assert "1 opening" in text(client.get(events_url()))
+    html = text(client.get(events_url("parties"), {"package": package.pk}))
+    assert "T10:00:00-05:00" not in html
+
+    with time_machine.travel(NOW + datetime.timedelta(minutes=11), tick=False):
+        assert "2 openings" in text(client.get(events_url()))
+        html = text(client.get(events_url("parties"), {"package": package.pk}))
+        assert 'datetime="2026-07-10T10:00:00-05:00"' in html
