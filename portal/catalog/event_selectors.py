@@ -7,37 +7,29 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Greatest
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.enrollments.models import Enrollment, EnrollmentStatus
 
 from .models import Event, PartyPackage, PartySlot
-from .selectors import blackouts_for, event_meetings, holds_live, with_open_seats
+from .selectors import blackouts_for, event_meetings, holds_live, with_seats
 
 
 def _events(organization, now=None):
-    enrolled = Count(
-        "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE)
-    )
-    return (
-        with_open_seats(
-            Event.objects.filter(organization=organization)
-            .select_related("location")
-            .annotate(enrolled=enrolled),
-            field="event",
-            now=now,
-        )
-        # open_seats counts enrollments and unexpired cart holds.
-        .annotate(openings=Greatest(F("open_seats"), Value(0)))
-    )
+    # openings: capacity minus active enrollments and unexpired cart holds.
+    return with_seats(
+        Event.objects.filter(organization=organization).select_related("location"),
+        field="event",
+        now=now,
+    ).annotate(openings=F("open_seats"))
 
 
 def events_upcoming(*, organization, today=None):
     """Camps that have not ended yet, at every location, soonest first, with
-    `enrolled` and `openings` (capacity minus active enrollments). One query."""
+    `enrolled`, `held` and `openings` (capacity minus active enrollments and
+    unexpired cart holds). One query."""
     today = today or timezone.localdate()
     return (
         _events(organization)

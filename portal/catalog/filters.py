@@ -9,8 +9,16 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Class, GenderRule, Instructor, Level, Program, Weekday
-from .selectors import with_open_seats
+from .models import (
+    Class,
+    ClassSchedule,
+    GenderRule,
+    Instructor,
+    Level,
+    Program,
+    Weekday,
+)
+from .selectors import with_seats
 
 TIME_OF_DAY = [
     ("morning", _("Morning (before noon)")),
@@ -35,6 +43,10 @@ def _locations(request):
     from portal.tenancy.models import Location
 
     return Location.objects.filter(organization=request.organization, is_active=True)
+
+
+def _meetings(*conditions, **fields):
+    return ClassSchedule.objects.filter(*conditions, **fields).values("klass")
 
 
 @dataclass
@@ -150,19 +162,19 @@ class ClassFilter(django_filters.FilterSet):
             controls.append(control)
         return controls
 
+    # Schedule conditions are subqueries rather than joins, so a class with
+    # two matching meetings is listed once without DISTINCT.
     def filter_weekday(self, queryset, name, value):
-        return queryset.filter(schedules__weekday=int(value)).distinct()
+        return queryset.filter(pk__in=_meetings(weekday=int(value)))
 
     def filter_time_of_day(self, queryset, name, value):
         if value == "morning":
-            condition = Q(schedules__start_time__lt=NOON)
+            condition = Q(start_time__lt=NOON)
         elif value == "afternoon":
-            condition = Q(
-                schedules__start_time__gte=NOON, schedules__start_time__lt=FIVE_PM
-            )
+            condition = Q(start_time__gte=NOON, start_time__lt=FIVE_PM)
         else:
-            condition = Q(schedules__start_time__gte=FIVE_PM)
-        return queryset.filter(condition).distinct()
+            condition = Q(start_time__gte=FIVE_PM)
+        return queryset.filter(pk__in=_meetings(condition))
 
     def filter_age(self, queryset, name, value):
         # A child of N years fits a class whose range includes N whole years.
@@ -178,4 +190,4 @@ class ClassFilter(django_filters.FilterSet):
     def filter_openings(self, queryset, name, value):
         if not value:
             return queryset
-        return with_open_seats(queryset).filter(open_seats__gt=0)
+        return with_seats(queryset).filter(open_seats__gt=0)

@@ -216,52 +216,40 @@ def class_eligibility(
 def suitable_for_child(queryset, *, date_of_birth, gender=""):
     """Narrow classes to those a child of this birth date and gender fits:
     old enough and not too old on the class's first day, and the class is for
-    any gender or the child's. The same age and gender rules as
-    class_eligibility(), written as a query: "aged at least m months on the
-    first day" is "first day on or after first_day_aged(m)". Two small
-    queries find the age bounds in use, so the filter is a handful of terms."""
+    any gender or the child's. The same rules as class_eligibility(): the
+    child's age in months is computed by age_in_months() for each distinct
+    first day (one small query; a season has few), and compared in SQL with
+    each class's bounds."""
     from functools import reduce
     from operator import or_
 
-    from django.db.models import Q
+    from django.db.models import F, Q
 
-    from portal.families.models import first_day_aged
-
-    lows = queryset.order_by().values_list("min_age_years", "min_age_months").distinct()
-    highs = (
-        queryset.filter(max_age_years__isnull=False)
-        .order_by()
-        .values_list("max_age_years", "max_age_months")
-        .distinct()
-    )
-    old_enough = [
-        Q(
-            min_age_years=years,
-            min_age_months=months,
-            season_start__gte=first_day_aged(date_of_birth, years * 12 + months),
+    starts = queryset.order_by().values_list("season_start", flat=True).distinct()
+    terms = []
+    for start in starts:
+        months = age_in_months(date_of_birth, start)
+        terms.append(
+            Q(season_start=start, min_months__lte=months)
+            & (Q(max_age_years__isnull=True) | Q(max_months__gte=months))
         )
-        for years, months in set(lows)
-    ]
-    young_enough = [Q(max_age_years__isnull=True)] + [
-        Q(
-            max_age_years=years,
-            max_age_months=months,
-            season_start__lt=first_day_aged(date_of_birth, years * 12 + months + 1),
-        )
-        for years, months in set(highs)
-    ]
-    genders = [GenderRule.ANY] + ([gender] if gender else [])
-    if not old_enough:
+    if not terms:
         return queryset.none()
-    return queryset.filter(
-        reduce(or_, old_enough), reduce(or_, young_enough), gender__in=genders
+    genders = [GenderRule.ANY] + ([gender] if gender else [])
+    return (
+        queryset.alias(
+            min_months=F("min_age_years") * 12 + F("min_age_months"),
+            max_months=F("max_age_years") * 12 + F("max_age_months"),
+        )
+        .filter(reduce(or_, terms))
+        .filter(gender__in=genders)
     )
 
 
 def classes_for(*, organization, today=None):
     """Classes still running, with what listing pages need, in one query plus
     one for schedules. Seat counts are added for the rows shown, by
-    with_seat_counts(), so the list does not count seats of every class."""
+    with_seats(), so the list does not count seats of every class."""
     today = today or timezone.localdate()
     return (
         Class.objects.filter(organization=organization, season_end__gte=today)
@@ -284,36 +272,13 @@ def holds_live(now):
     return CartItem.objects.with_scopes_disabled().filter(expires_at__gt=now)
 
 
-def _counts(queryset, field, ids):
-    return dict(
-        queryset.filter(**{f"{field}__in": ids})
-        .order_by()
-        .values_list(field)
-        .annotate(n=Count("pk"))
-    )
-
-
-def with_seat_counts(offerings, *, field="klass", now=None):
-    """Set `enrolled`, `held` and `open_seats` on each class (or, with
-    field="event", camp): active enrollments and unexpired cart holds, two
-    queries for any number of rows. Open = capacity - enrolled - held."""
-    now = now or timezone.now()
-    offerings = list(offerings)
-    ids = [row.pk for row in offerings]
-    enrolled = _counts(enrollments_active(), field, ids) if ids else {}
-    held = _counts(holds_live(now), field, ids) if ids else {}
-    for row in offerings:
-        row.enrolled = enrolled.get(row.pk, 0)
-        row.held = held.get(row.pk, 0)
-        row.open_seats = max(row.capacity - row.enrolled - row.held, 0)
-    return offerings
-
-
-def with_open_seats(queryset, *, field="klass", now=None):
-    """The queryset annotated with `open_seats`, for filtering on it (the
-    "openings only" filter). Costs a subquery per row, so only used then."""
+def with_seats(queryset, *, field="klass", now=None):
+    """Annotate classes (or, with field="event", camps) with `enrolled` (active
+    enrollments), `held` (unexpired cart items) and `open_seats` (capacity
+    minus both, never below 0). Each is a subquery per row: use it on the rows
+    a page shows, or to filter on open seats."""
     from django.db.models import F, IntegerField, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
+    from django.db.models.functions import Coalesce, Greatest
 
     now = now or timezone.now()
 
@@ -331,8 +296,8 @@ def with_open_seats(queryset, *, field="klass", now=None):
         )
 
     return queryset.annotate(
-        open_seats=F("capacity") - count(enrollments_active()) - count(holds_live(now))
-    )
+        enrolled=count(enrollments_active()), held=count(holds_live(now))
+    ).annotate(open_seats=Greatest(F("capacity") - F("enrolled") - F("held"), Value(0)))
 
 
 @dataclass(frozen=True)
@@ -348,8 +313,12 @@ class Seats:
 
 def class_seats(*, klass, now=None):
     """Capacity, active enrollments, unexpired holds and open seats of a class."""
-    with_seat_counts([klass], now=now)
-    return Seats(capacity=klass.capacity, enrolled=klass.enrolled, held=klass.held)
+    enrolled, held = (
+        with_seats(Class.objects.filter(pk=klass.pk), now=now)
+        .values_list("enrolled", "held")
+        .get()
+    )
+    return Seats(capacity=klass.capacity, enrolled=enrolled, held=held)
 
 
 def openings_label(klass):
@@ -378,13 +347,22 @@ def class_list(*, organization, today=None):
     )
 
 
-def class_for_detail(*, organization, class_id, today=None, now=None):
-    klass = (
-        classes_for(organization=organization, today=today).filter(pk=class_id).first()
+def classes_by_ids(*, organization, ids):
+    """Classes by id, in the order of `ids`, with what the list cards need."""
+    rows = with_seats(
+        Class.objects.filter(organization=organization, pk__in=ids)
+        .select_related("location", "instructor")
+        .prefetch_related("schedules")
     )
-    if klass is not None:
-        with_seat_counts([klass], now=now)
-    return klass
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def class_for_detail(*, organization, class_id, today=None, now=None):
+    return with_seats(
+        classes_for(organization=organization, today=today).filter(pk=class_id),
+        now=now,
+    ).first()
 
 
 def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):

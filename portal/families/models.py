@@ -1,6 +1,5 @@
 """Families: guardians (who may log in), students, contact data, policy answers."""
 
-import calendar
 import datetime
 
 from django.conf import settings
@@ -17,22 +16,6 @@ def age_in_months(date_of_birth: datetime.date, on: datetime.date) -> int:
     if on.day < date_of_birth.day:
         months -= 1
     return months
-
-
-def first_day_aged(date_of_birth: datetime.date, months: int) -> datetime.date:
-    """The first day on which age_in_months(date_of_birth, day) >= months.
-
-    Lets a query compare a class's start date with a date instead of computing
-    an age per row; tests check it against age_in_months."""
-    total = date_of_birth.year * 12 + date_of_birth.month - 1 + months
-    year, month = divmod(total, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    if date_of_birth.day <= last:
-        return datetime.date(year, month, date_of_birth.day)
-    # Born on the 31st, say, and that month is shorter: the birthday of the
-    # month falls on the first of the next one.
-    return datetime.date(year, month, last) + datetime.timedelta(days=1)
 
 
 class Family(models.Model):

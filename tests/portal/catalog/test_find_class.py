@@ -12,7 +12,6 @@ from pages.models import PolicyKind
 from portal.catalog.models import Class, ClassSchedule, Program
 from portal.catalog.selectors import class_eligibility, suitable_for_child
 from portal.catalog.services import class_create
-from portal.families.models import age_in_months, first_day_aged
 from portal.families.services import policy_answer
 from portal.tenancy.models import PortalSettings
 from tests.factories import make_family, make_organization, make_policy
@@ -52,23 +51,6 @@ def family_with_child(org, *, email, born, gender="", name="Mia"):
             gender=gender,
         )
     return guardian, student
-
-
-# The age rule as a date: first_day_aged() against age_in_months().
-
-
-def test_first_day_aged_is_the_first_day_of_that_age():
-    births = [
-        datetime.date(2019, 1, 31),
-        datetime.date(2020, 2, 29),
-        datetime.date(2018, 8, 30),
-        datetime.date(2021, 12, 1),
-        datetime.date(2017, 5, 15),
-    ]
-    for born, months in itertools.product(births, range(0, 150, 7)):
-        day = first_day_aged(born, months)
-        assert age_in_months(born, day) >= months, (born, months)
-        assert age_in_months(born, day - datetime.timedelta(days=1)) < months
 
 
 def test_suitable_for_child_agrees_with_class_eligibility(org):
