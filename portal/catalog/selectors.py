@@ -5,7 +5,6 @@ import zoneinfo
 from dataclasses import dataclass
 
 from dateutil.rrule import WEEKLY, rrule
-from django.db.models import Count
 from django.utils import timezone
 
 from portal.families.models import age_in_months
@@ -277,22 +276,23 @@ def with_seats(queryset, *, field="klass", now=None):
     enrollments), `held` (unexpired cart items) and `open_seats` (capacity
     minus both, never below 0). Each is a subquery per row: use it on the rows
     a page shows, or to filter on open seats."""
-    from django.db.models import F, IntegerField, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce, Greatest
+    from django.db.models import F, Func, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Greatest
 
     now = now or timezone.now()
 
     def count(rows):
-        return Coalesce(
-            Subquery(
-                rows.filter(**{field: OuterRef("pk")})
-                .order_by()
-                .values(field)
-                .annotate(n=Count("pk"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
+        # SELECT COUNT(*) ... WHERE <row> = outer: a plain function, not an
+        # aggregate, so there is no GROUP BY and no row becomes 0 by itself.
+        number = Func(
+            function="COUNT", template="COUNT(*)", output_field=IntegerField()
+        )
+        return Subquery(
+            rows.filter(**{field: OuterRef("pk")})
+            .order_by()
+            .annotate(n=number)
+            .values("n"),
+            output_field=IntegerField(),
         )
 
     return queryset.annotate(

@@ -55,6 +55,11 @@ class Enrollment(TenantModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # Seat counts look up a class's (or camp's) active enrollments.
+        indexes = [
+            models.Index(fields=["klass", "status"]),
+            models.Index(fields=["event", "status"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
