@@ -1,9 +1,15 @@
 """Every page works with JavaScript off: the server renders what JS enhances."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
 from playwright.sync_api import expect
+
+from portal.catalog.models import Program
+from portal.catalog.services import class_create, record_create
 
 from .support import BROWSER, NEWS_TITLES, build_portal
 
@@ -66,3 +72,40 @@ def test_location_switch_works_without_javascript(portal_url, page):
     panel.get_by_role("button", name="Switch Location").click()
     expect(page).to_have_url(portal_url("swim", "news/"))
     expect(page.locator(".location-summary")).to_contain_text("11 Pool Road")
+
+
+def test_find_the_right_class_and_filters_work_without_javascript(portal_url, page):
+    organization = build_portal(welcome=False)
+    today = timezone.localdate()
+    with scopes_disabled():
+        location = organization.locations.get(is_primary=True)
+        swim = record_create(Program, organization=organization, name="Swim")
+        for name, low, high in (("Tadpoles", 3, 5), ("Sharks", 8, 12)):
+            class_create(
+                organization=organization,
+                name=name,
+                program=swim,
+                location=location,
+                season_start=today,
+                season_end=today + datetime.timedelta(days=60),
+                min_age_years=low,
+                max_age_years=high,
+                schedules=[
+                    {
+                        "weekday": 0,
+                        "start_time": datetime.time(9),
+                        "end_time": datetime.time(10),
+                    }
+                ],
+            )
+    page.goto(portal_url("swim", "booking/find/"))
+    page.get_by_label("Date of birth").fill(
+        (today - datetime.timedelta(days=365 * 4 + 30)).isoformat()
+    )
+    page.get_by_role("button", name="Show Classes").click()
+    expect(page.locator(".class-card")).to_have_count(1)
+    expect(page.locator(".class-card")).to_contain_text("Tadpoles")
+    page.get_by_label("Only classes with openings").check()
+    page.get_by_role("button", name="Show Classes").click()
+    expect(page).to_have_url(re.compile(r"date_of_birth=.*openings=on"))
+    expect(page.locator(".class-card")).to_have_count(1)
