@@ -14,6 +14,13 @@ from modelcluster.models import ClusterableModel
 
 from portal.tenancy.models import TenantModel
 
+# An enrollment or a cart item is for exactly one class, camp or party slot.
+ONE_OFFERING = (
+    models.Q(klass__isnull=False, event__isnull=True, party_slot__isnull=True)
+    | models.Q(klass__isnull=True, event__isnull=False, party_slot__isnull=True)
+    | models.Q(klass__isnull=True, event__isnull=True, party_slot__isnull=False)
+)
+
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.catalog.models import ONE_OFFERING
 from portal.tenancy.models import TenantModel
 
 
@@ -62,18 +63,7 @@ class Enrollment(TenantModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        klass__isnull=False, event__isnull=True, party_slot__isnull=True
-                    )
-                    | models.Q(
-                        klass__isnull=True, event__isnull=False, party_slot__isnull=True
-                    )
-                    | models.Q(
-                        klass__isnull=True, event__isnull=True, party_slot__isnull=False
-                    )
-                ),
-                name="enrollment_one_offering",
+                condition=ONE_OFFERING, name="enrollment_one_offering"
             )
         ]
 
