@@ -1,5 +1,13 @@
 import pytest
+from django.core.cache import cache
 from django_scopes import scopes_disabled
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (throttles, cached lookups)."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -177,8 +177,12 @@ class Class(ClusterableModel, AgeRange):
 
     @property
     def when_label(self):
-        """'Monday 4:00 PM–4:45 PM, Wednesday …' (schedules prefetched)."""
-        return ", ".join(schedule.label for schedule in self.schedules.all())
+        """'Monday 4:00 PM–4:45 PM, Wednesday …' (schedules prefetched, or
+        loaded into `schedule_list` by the class list's selector)."""
+        schedules = getattr(self, "schedule_list", None)
+        if schedules is None:
+            schedules = self.schedules.all()
+        return ", ".join(schedule.label for schedule in schedules)
 
     @property
     def price_label(self):

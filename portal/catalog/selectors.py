@@ -347,14 +347,42 @@ def class_list(*, organization, today=None):
     )
 
 
-def classes_by_ids(*, organization, ids):
-    """Classes by id, in the order of `ids`, with what the list cards need."""
-    rows = with_seats(
-        Class.objects.filter(organization=organization, pk__in=ids)
-        .select_related("location", "instructor")
-        .prefetch_related("schedules")
+def classes_by_ids(*, organization, ids, now=None):
+    """Classes by id, in the order of `ids`, with what the list cards need:
+    location, instructor, weekly meetings and seat counts, in three queries.
+    (A page is small, so its seats are counted from the rows themselves.)"""
+    from django.db.models import CharField, Value
+
+    from .models import ClassSchedule
+
+    rows = Class.objects.filter(organization=organization, pk__in=ids).select_related(
+        "location", "instructor"
     )
     by_id = {row.pk: row for row in rows}
+    found = list(by_id)
+    for row in by_id.values():
+        row.schedule_list = []
+        row.enrolled = row.held = 0
+    for schedule in ClassSchedule.objects.filter(klass_id__in=found).order_by(
+        "weekday", "start_time"
+    ):
+        by_id[schedule.klass_id].schedule_list.append(schedule)
+
+    def taken(queryset, name):
+        return (
+            queryset.filter(klass_id__in=found)
+            .values_list("klass_id", Value(name, output_field=CharField()))
+            .order_by()
+        )
+
+    seats = taken(enrollments_active(), "enrolled").union(
+        taken(holds_live(now or timezone.now()), "held"), all=True
+    )
+    for klass_id, kind in seats:
+        row = by_id[klass_id]
+        setattr(row, kind, getattr(row, kind) + 1)
+    for row in by_id.values():
+        row.open_seats = max(row.capacity - row.enrolled - row.held, 0)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -375,8 +403,27 @@ def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):
 
 
 def filter_choices(*, organization, names):
-    """Choices for the class list's program, level and instructor filters, in
-    one query (a UNION), sorted as staff sorted them."""
+    """Choices for the class list's program, level and instructor filters,
+    sorted as staff sorted them: from the cache, else one query (a UNION).
+    The cache key carries the organization's lookups_version, which any
+    change to those rows raises (catalog/signals.py)."""
+    from django.core.cache import cache
+
+    wanted = sorted(set(names) & {"program", "level", "instructor"})
+    if not wanted:
+        return {}
+    key = (
+        f"portico:filter-choices:{organization.pk}:"
+        f"{organization.lookups_version}:{','.join(wanted)}"
+    )
+    choices = cache.get(key)
+    if choices is None:
+        choices = _filter_choices(organization=organization, names=wanted)
+        cache.set(key, choices, 60 * 60)
+    return {name: list(rows) for name, rows in choices.items()}
+
+
+def _filter_choices(*, organization, names):
     from django.db.models import CharField, IntegerField, Value
 
     from .models import Instructor, Level, Program

@@ -44,6 +44,9 @@ class Organization(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised whenever a program, level or instructor changes: cached lookups
+    # of the organization (the booking filter options) are keyed by it.
+    lookups_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -286,3 +286,30 @@ def test_filter_choices_come_in_staff_order_with_level_program(client, org, cata
     programs = re.findall(r'<option value="\d+">(Swim|Gym)</option>', html)
     assert programs == ["Swim", "Gym"]
     assert html.index("Swim – Beginner") < html.index("Swim – Advanced")
+
+
+def test_filter_options_are_cached_and_follow_changes(client, org, catalog):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/portal/swim/booking/classes/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(url).content.decode()
+        return len(captured), html
+
+    queries()
+    cached, _ = queries()
+    with scopes_disabled():
+        swim = Program.objects.get(name="Swim")
+        swim.name = "Swimming"
+        swim.save()
+    count, html = queries()
+    assert count == cached + 1  # read again after the change
+    assert ">Swimming</option>" in html and ">Swim</option>" not in html
+    assert "Swimming – Beginner" in html
+    assert queries()[0] == cached
+    with scopes_disabled():
+        Level.objects.get(name="Beginner").delete()
+    assert "Beginner" not in queries()[1]
