@@ -10,8 +10,8 @@ class CatalogConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import signals
-        from .models import Instructor, Level, Program
+        from .models import Class, Instructor, Level, Program
 
-        for model in (Program, Level, Instructor):
-            post_save.connect(signals.lookups_changed, sender=model)
-            post_delete.connect(signals.lookups_changed, sender=model)
+        for model in (Class, Program, Level, Instructor):
+            post_save.connect(signals.catalog_changed, sender=model)
+            post_delete.connect(signals.catalog_changed, sender=model)

@@ -212,19 +212,37 @@ def class_eligibility(
     return Eligibility(ok=not reasons, reasons=tuple(reasons))
 
 
-def suitable_for_child(queryset, *, date_of_birth, gender=""):
-    """Narrow classes to those a child of this birth date and gender fits:
-    old enough and not too old on the class's first day, and the class is for
-    any gender or the child's. The same rules as class_eligibility(): the
-    child's age in months is computed by age_in_months() for each distinct
-    first day (one small query; a season has few), and compared in SQL with
+def class_first_days(*, organization):
+    """The distinct first days of the organization's classes (a season has
+    few), cached under the organization's catalog_version."""
+    from django.core.cache import cache
+
+    key = f"portico:first-days:{organization.pk}:{organization.catalog_version}"
+    days = cache.get(key)
+    if days is None:
+        days = sorted(
+            Class.objects.filter(organization=organization)
+            .order_by()
+            .values_list("season_start", flat=True)
+            .distinct()
+        )
+        cache.set(key, days, 60 * 60)
+    return days
+
+
+def suitable_for_child(queryset, *, organization, date_of_birth, gender=""):
+    """Narrow the organization's classes to those a child of this birth date
+    and gender fits: old enough and not too old on the class's first day, and
+    the class is for any gender or the child's. The same rules as
+    class_eligibility(): the child's age in months is computed by
+    age_in_months() for each distinct first day, and compared in SQL with
     each class's bounds."""
     from functools import reduce
     from operator import or_
 
     from django.db.models import F, Q
 
-    starts = queryset.order_by().values_list("season_start", flat=True).distinct()
+    starts = class_first_days(organization=organization)
     terms = []
     for start in starts:
         months = age_in_months(date_of_birth, start)
@@ -405,7 +423,7 @@ def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):
 def filter_choices(*, organization, names):
     """Choices for the class list's program, level and instructor filters,
     sorted as staff sorted them: from the cache, else one query (a UNION).
-    The cache key carries the organization's lookups_version, which any
+    The cache key carries the organization's catalog_version, which any
     change to those rows raises (catalog/signals.py)."""
     from django.core.cache import cache
 
@@ -414,7 +432,7 @@ def filter_choices(*, organization, names):
         return {}
     key = (
         f"portico:filter-choices:{organization.pk}:"
-        f"{organization.lookups_version}:{','.join(wanted)}"
+        f"{organization.catalog_version}:{','.join(wanted)}"
     )
     choices = cache.get(key)
     if choices is None:

@@ -1,13 +1,13 @@
-"""Keeps cached catalog lookups honest: any change to a program, level or
-instructor raises its organization's lookups_version, which the cache keys
-of the booking filter options include. No business rule lives here."""
+"""Keeps cached catalog reads honest: any change to a class, program, level
+or instructor raises its organization's catalog_version, which the cache
+keys of those reads include. No business rule lives here."""
 
 from django.db.models import F
 
 
-def lookups_changed(sender, instance, **kwargs):
+def catalog_changed(sender, instance, **kwargs):
     from portal.tenancy.models import Organization
 
     Organization.objects.filter(pk=instance.organization_id).update(
-        lookups_version=F("lookups_version") + 1
+        catalog_version=F("catalog_version") + 1
     )

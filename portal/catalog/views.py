@@ -36,8 +36,11 @@ def _class_page(request, *, queryset, enabled):
     """The filter form and one page of classes with their openings."""
     choices = filter_choices(organization=request.organization, names=enabled)
     choices["location"] = [(loc.pk, loc.name) for loc in request.locations]
+    # Bound only when a filter was chosen: a bare page number or the child's
+    # details in Find the Right Class have nothing to validate.
+    chosen = any(name in request.GET for name in enabled)
     filterset = ClassFilter(
-        request.GET or None,
+        request.GET if chosen else None,
         queryset=queryset,
         request=request,
         enabled=enabled,
@@ -103,6 +106,7 @@ def find_class(request, org_slug):
     ]
     queryset = suitable_for_child(
         class_list_selector(organization=organization),
+        organization=organization,
         date_of_birth=child["date_of_birth"],
         gender=child["gender"],
     )

@@ -44,9 +44,10 @@ class Organization(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Raised whenever a program, level or instructor changes: cached lookups
-    # of the organization (the booking filter options) are keyed by it.
-    lookups_version = models.PositiveIntegerField(default=0, editable=False)
+    # Raised whenever a class, program, level or instructor changes: cached
+    # catalog reads (booking filter options, classes' first days) are keyed
+    # by it.
+    catalog_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

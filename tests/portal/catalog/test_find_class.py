@@ -102,6 +102,7 @@ def test_suitable_for_child_agrees_with_class_eligibility(org):
                 found = set(
                     suitable_for_child(
                         Class.objects.filter(organization=org),
+                        organization=org,
                         date_of_birth=born,
                         gender=gender,
                     ).values_list("pk", flat=True)
@@ -328,3 +329,24 @@ def test_find_queries_do_not_grow(client, org, django_assert_max_num_queries, co
     with django_assert_max_num_queries(14):
         response = client.get(f"{FIND}?date_of_birth=2019-03-10")
     assert names(response)
+
+
+def test_a_new_season_shows_on_the_next_search(client, org, catalog):
+    """The classes' first days are cached; adding a class with a new one
+    changes the organization's catalog version, so it is found at once."""
+    query = f"{FIND}?date_of_birth=2021-09-15"
+    assert names(client.get(query)) == []  # 4 years 11 months on Sep 1
+    with scopes_disabled():
+        program = Program.objects.get(name="Swim")
+        class_create(
+            organization=org,
+            name="Winter Fives",
+            program=program,
+            location=org.locations.first(),
+            season_start=datetime.date(2027, 1, 10),
+            season_end=datetime.date(2027, 3, 31),
+            min_age_years=5,
+            max_age_years=6,
+            schedules=[],
+        )
+    assert names(client.get(query)) == ["Winter Fives"]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='organization',
-            name='lookups_version',
+            name='catalog_version',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]
