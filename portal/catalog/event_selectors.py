@@ -7,7 +7,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,17 +18,16 @@ from .selectors import blackouts_for, event_meetings, holds_live, with_seats
 
 
 def _events(organization, now=None):
-    # openings: capacity minus active enrollments and unexpired cart holds.
     return with_seats(
         Event.objects.filter(organization=organization).select_related("location"),
         field="event",
         now=now,
-    ).annotate(openings=F("open_seats"))
+    )
 
 
 def events_upcoming(*, organization, today=None):
     """Camps that have not ended yet, at every location, soonest first, with
-    `enrolled`, `held` and `openings` (capacity minus active enrollments and
+    `enrolled`, `held` and `open_seats` (capacity minus active enrollments and
     unexpired cart holds). One query."""
     today = today or timezone.localdate()
     return (

@@ -475,8 +475,6 @@ def _filter_choices(*, organization, names):
     }
     wanted = [parts[name].order_by() for name in parts if name in names]
     choices = {name: [] for name in parts if name in names}
-    if not wanted:
-        return choices
     rows = wanted[0].union(*wanted[1:], all=True) if len(wanted) > 1 else wanted[0]
 
     def order(row):
@@ -489,7 +487,7 @@ def _filter_choices(*, organization, names):
         if kind == "program":
             label = name
         elif kind == "level":
-            label = f"{extra} – {name}"
+            label = f"{extra} – {name}"  # as Level.__str__, without a query
         else:
             label = f"{name} {extra}".strip()
         choices[kind].append((pk, label))

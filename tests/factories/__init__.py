@@ -163,3 +163,23 @@ def make_family(
                 date_of_birth=datetime.date(2018, 1 + i, 1),
             )
     return guardian
+
+
+def make_hold(student, *, expires_at, klass=None, event=None, party_slot=None):
+    """A cart item: `student`'s seat in one class, camp or party slot, held
+    until `expires_at` (in the past: an expired hold)."""
+    from portal.cart.models import Cart, CartItem
+
+    with scopes_disabled():
+        cart = Cart.objects.create(
+            organization_id=student.organization_id, family_id=student.family_id
+        )
+        return CartItem.objects.create(
+            organization_id=student.organization_id,
+            cart=cart,
+            student=student,
+            klass=klass,
+            event=event,
+            party_slot=party_slot,
+            expires_at=expires_at,
+        )

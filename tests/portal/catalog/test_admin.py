@@ -9,11 +9,10 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from portal.cart.models import Cart, CartItem
 from portal.catalog.models import Blackout, Class, Program
 from portal.catalog.services import class_create, record_create
 from portal.enrollments.services import enrollment_add
-from tests.factories import make_family, make_organization, make_staff
+from tests.factories import make_family, make_hold, make_organization, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -179,15 +178,12 @@ def test_class_edit_shows_enrolled_held_and_open_seats(client, setup):
         klass = Class.objects.get(name="Tadpoles")
         first, second = guardian.family.students.all()
         enrollment_add(student=first, klass=klass)
-        cart = Cart.objects.create(organization=alpha, family=guardian.family)
-        for minutes in (15, -1):  # one live hold, one expired
-            CartItem.objects.create(
-                organization=alpha,
-                cart=cart,
-                student=second,
-                klass=klass,
-                expires_at=timezone.now() + datetime.timedelta(minutes=minutes),
-            )
+    for minutes in (15, -1):  # one live hold, one expired
+        make_hold(
+            second,
+            klass=klass,
+            expires_at=timezone.now() + datetime.timedelta(minutes=minutes),
+        )
     html = client.get(reverse("class:edit", args=[klass.pk])).content.decode()
     figures = re.findall(
         r"<dt>([^<]+)</dt><dd style=\"font-size:1.5rem;margin:0\">(\d+)</dd>", html

@@ -13,7 +13,7 @@ from portal.catalog.models import (
     Program,
 )
 from portal.catalog.services import class_create, record_create
-from tests.factories import make_family, make_organization
+from tests.factories import make_family, make_hold, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -216,20 +216,10 @@ def test_booking_pages_queries_do_not_grow(
 
 
 def hold(klass, student, *, minutes):
-    """A cart item holding a seat for `minutes` from now (negative: expired)."""
-    from portal.cart.models import Cart, CartItem
-
-    with scopes_disabled():
-        cart = Cart.objects.create(
-            organization=klass.organization, family=student.family
-        )
-        return CartItem.objects.create(
-            organization=klass.organization,
-            cart=cart,
-            student=student,
-            klass=klass,
-            expires_at=TODAY + datetime.timedelta(minutes=minutes),
-        )
+    """A seat held for `minutes` from now (negative: expired)."""
+    return make_hold(
+        student, klass=klass, expires_at=TODAY + datetime.timedelta(minutes=minutes)
+    )
 
 
 def test_unexpired_cart_holds_take_seats_and_expired_ones_do_not(client, org, catalog):

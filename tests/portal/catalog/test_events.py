@@ -13,7 +13,7 @@ from portal.catalog.models import Blackout, Event, PartyPackage, PartySlot
 from portal.catalog.services import record_create
 from portal.enrollments.models import EnrollmentStatus
 from portal.enrollments.services import enrollment_add
-from tests.factories import make_family, make_organization
+from tests.factories import make_family, make_hold, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -366,21 +366,16 @@ QUERIES = 10
 
 
 def hold(org, *, minutes, event=None, slot=None):
-    """A cart item holding a camp seat or a party slot (negative: expired)."""
-    from portal.cart.models import Cart, CartItem
-
+    """A camp seat or a party slot held by a new family (negative: expired)."""
     guardian = make_family(org, students=["Held"])
     with scopes_disabled():
-        family = guardian.family
-        cart = Cart.objects.create(organization=org, family=family)
-        return CartItem.objects.create(
-            organization=org,
-            cart=cart,
-            student=family.students.get(),
-            event=event,
-            party_slot=slot,
-            expires_at=NOW + datetime.timedelta(minutes=minutes),
-        )
+        student = guardian.family.students.get()
+    return make_hold(
+        student,
+        event=event,
+        party_slot=slot,
+        expires_at=NOW + datetime.timedelta(minutes=minutes),
+    )
 
 
 def test_cart_holds_take_camp_seats_and_party_slots_until_they_expire(client, org):
