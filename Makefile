@@ -6,8 +6,11 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 	fonts-dejavu-core python3-venv
 export UV_LINK_MODE ?= copy
+# Installed packages are compiled once, at install: where PYTHONDONTWRITEBYTECODE
+# is set, Python would otherwise compile Django and Wagtail at every start.
+export UV_COMPILE_BYTECODE ?= 1
 
-.PHONY: demo test install system-deps lint format bench clean
+.PHONY: demo test install system-deps lint format bench bench-parent bench-rush clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -29,24 +32,30 @@ system-deps:
 install: $(UV)
 	$(UV) sync --frozen --quiet
 
+# One command: migrate when needed, seed when needed, then the web server and
+# the background worker side by side; the logins print once the portal
+# answers, and Ctrl-C stops both (portal/demo/management/commands/demo.py).
 demo: install
-	$(UV) run python manage.py migrate --noinput -v0
-	$(UV) run python manage.py seed_demo
-	@echo ""
-	@echo "  Portico demo: http://127.0.0.1:$(PORT)/portal/demo/"
-	@echo "  Parent login: parent@example.com / portico-demo"
-	@echo "  Staff admin:  http://127.0.0.1:$(PORT)/admin/  admin@example.com / portico-admin"
-	@echo ""
-	$(UV) run python manage.py runserver 127.0.0.1:$(PORT)
+	@$(UV) run --no-sync python -m compileall -q cms pages portal snippets
+	$(UV) run --no-sync python manage.py demo --port $(PORT)
 
 test: system-deps install
 	$(UV) run ruff format --check .
 	$(UV) run ruff check .
 	$(UV) run python manage.py makemigrations --check --dry-run --settings=cms.settings.test
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(UV) run pytest
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(UV) run pytest -n auto --dist loadgroup
 
 bench: install
 	$(UV) run python bench/booking.py
+
+# Cart, checkout and My Account > Payments for a logged-in parent.
+bench-parent: install
+	$(UV) run python bench/parent_pages.py
+
+# Registration rush over HTTP: gunicorn (2 workers) on the local PostgreSQL,
+# in a database of its own (portico_bench, dropped and recreated).
+bench-rush: install
+	$(UV) run python bench/rush.py
 
 lint: install
 	$(UV) run ruff format --check . && $(UV) run ruff check .

@@ -10,13 +10,21 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PublishingPanel,
+)
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
 from .blocks import BodyBlock
+from .forms import OrganizationPageForm
 
 # First path segments under /portal/<slug>/ that Django views answer.
 RESERVED_SLUGS = frozenset(
@@ -39,8 +47,25 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+# Read when the editor is drawn, in the zone the admin uses for this user
+# (portal/tenancy/admin_timezone.py): the organization's, unless they chose one.
+SCHEDULE_HELP = format_lazy(
+    _("Go-live and expiry times are in {zone}."),
+    zone=lazy(timezone.get_current_timezone_name, str)(),
+)
+
+
 class BasePage(Page):
     """Shared behaviour for every page inside an organization's subtree."""
+
+    base_form_class = OrganizationPageForm
+    # Wagtail's own settings panels, with the publishing schedule naming its zone.
+    settings_panels = [
+        PublishingPanel(help_text=SCHEDULE_HELP)
+        if getattr(panel, "path", "") == "wagtail.admin.panels.PublishingPanel"
+        else panel
+        for panel in Page.settings_panels
+    ]
 
     class Meta:
         abstract = True
@@ -197,12 +222,6 @@ class NewsPage(BasePage):
         verbose_name=_("image"),
         help_text=_("Also the landing page background when shown there."),
     )
-    image_alt = models.CharField(
-        _("image description"),
-        max_length=200,
-        blank=True,
-        help_text=_("What the image shows, for people who cannot see it."),
-    )
     summary = models.CharField(_("summary"), max_length=300)
     body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
     show_on_landing = models.BooleanField(
@@ -214,7 +233,14 @@ class NewsPage(BasePage):
     content_panels = Page.content_panels + [
         FieldPanel("date"),
         FieldPanel("summary"),
-        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], _("Image")),
+        FieldPanel(
+            "image",
+            help_text=_(
+                "Also the landing page background when shown there. The image's "
+                "own description (edit it under Images) is read out to people "
+                "who cannot see it."
+            ),
+        ),
         FieldPanel("body"),
         FieldPanel("show_on_landing"),
     ]
@@ -231,7 +257,13 @@ class StaffPage(BasePage):
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
-        InlinePanel("members", label=_("Staff members"), heading=_("Staff members")),
+        InlinePanel(
+            "members",
+            label=_("Staff member"),
+            heading=_("Staff members"),
+            # Each member's form is headed by their name (static/js/admin/).
+            attrs={"data-inline-heading-field": "name"},
+        ),
     ]
     parent_page_types = ["pages.PortalHomePage"]
     subpage_types = []

@@ -5,19 +5,20 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from portal.tenancy.admin_listing import ListingViewSetMixin
 from portal.tenancy.admin_views import ScopedViewSetMixin
 from portal.tenancy.permissions import (
     OrganizationOwnedForm,
-    OrganizationPermissionPolicy,
 )
+from portal.tenancy.roles import RolePermissionPolicy
 
 from .models import CustomField, ReferralSource
 
-register_permission_policy(ReferralSource, OrganizationPermissionPolicy(ReferralSource))
-register_permission_policy(CustomField, OrganizationPermissionPolicy(CustomField))
+register_permission_policy(ReferralSource, RolePermissionPolicy(ReferralSource))
+register_permission_policy(CustomField, RolePermissionPolicy(CustomField))
 
 
-class ReferralSourceViewSet(ScopedViewSetMixin, ModelViewSet):
+class ReferralSourceViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = ReferralSource
     icon = "tag"
     menu_label = _("Referral sources")
@@ -34,7 +35,7 @@ class ReferralSourceViewSet(ScopedViewSetMixin, ModelViewSet):
     )
 
 
-class CustomFieldViewSet(ScopedViewSetMixin, ModelViewSet):
+class CustomFieldViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = CustomField
     icon = "form"
     menu_label = _("Custom fields")

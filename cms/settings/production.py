@@ -55,3 +55,18 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+    # Sessions are read from Redis and written through to the database: every
+    # app server shares them without a query per request, and a Redis restart
+    # or an evicted key logs no one out (a cache-only engine would).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# The log in throttle and the code counters live in the default cache, so
+# every web worker process must share it: more than one worker needs Redis.
+# WEB_CONCURRENCY is the worker count gunicorn reads; set it (rather than
+# passing --workers) so this check sees it. Several machines need REDIS_URL
+# too, whatever their worker count.
+if not REDIS_URL and int(os.environ.get("WEB_CONCURRENCY", "1")) > 1:
+    raise ImproperlyConfigured(
+        "Set REDIS_URL: with more than one worker process the log in throttle "
+        "needs a cache that every worker shares."
+    )

@@ -6,8 +6,19 @@ MESSAGES = {
     "code_used_up": _("Too many tries with that code. Ask for a new one."),
     "login_failed": _("The email or password is not right."),
     "throttled": _(
-        "Too many attempts. Please wait 15 minutes and try again, or use "
-        "Forgot Password."
+        "Too many failed log in attempts. Please wait a few minutes and try "
+        "again, or use Forgot Password."
+    ),
+    "codes_throttled": _(
+        "Too many codes were asked for this email or from this network. Please "
+        "wait up to an hour and try again."
+    ),
+    "guesses_throttled": _(
+        "Too many wrong codes for this email or from this network. Please wait "
+        "up to an hour and try again."
+    ),
+    "invite_password": _(
+        "This email already has a login: enter the password it logs in with."
     ),
     "invite_invalid": _("This invitation link is no longer valid."),
     "email_taken": _(

@@ -1,8 +1,14 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
+from wagtail.admin.forms.auth import PasswordResetForm as WagtailPasswordResetForm
 
 from portal.forms import PortalForm
+
+from . import throttle
+from .errors import MESSAGES
+from .selectors import is_staff_login
 
 
 class LoginForm(PortalForm):
@@ -85,3 +91,56 @@ class ChangePasswordForm(NewPasswordForm):
         if not self.user.check_password(current):
             raise forms.ValidationError(_("Your current password is not right."))
         return current
+
+
+class StaffLoginForm(WagtailLoginForm):
+    """The admin's log in form (WAGTAILADMIN_USER_LOGIN_FORM): staff only.
+
+    A parent's correct password gets the very answer a wrong one gets, counts
+    as a failed attempt and starts no session. A throttled attempt says so.
+    """
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if throttle.locked_out(self.request):
+                raise forms.ValidationError(
+                    MESSAGES["throttled"], code="throttled"
+                ) from None
+            raise
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not is_staff_login(user):
+            throttle.login_refused(self.request, self.cleaned_data.get("username"))
+            raise self.get_invalid_login_error()
+
+
+class StaffPasswordResetForm(WagtailPasswordResetForm):
+    """The admin's "forgotten password" form (WAGTAILADMIN_USER_PASSWORD_RESET_FORM).
+
+    The request only queues the work: finding the login and sending the link
+    happen in the background worker, so a known and an unknown email answer
+    alike and no request waits for a mail server. Only staff logins get a
+    link; parents reset their password in the portal.
+    """
+
+    def get_users(self, email):
+        return [user for user in super().get_users(email) if is_staff_login(user)]
+
+    def save(self, *, request=None, use_https=False, **options):
+        from .tasks import send_admin_password_reset
+
+        send_admin_password_reset.enqueue(
+            email=self.cleaned_data["email"],
+            domain=request.get_host() if request is not None else "",
+            use_https=use_https,
+            subject_template_name=options["subject_template_name"],
+            email_template_name=options["email_template_name"],
+            html_email_template_name=options.get("html_email_template_name"),
+        )
+
+    def send_now(self, **options):
+        """What the worker runs: Django's own search and e-mail."""
+        super().save(**options)

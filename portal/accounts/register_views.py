@@ -10,11 +10,11 @@ from portal.families.errors import FamilyError
 from portal.families.services import email_can_start_family, family_register
 
 from . import throttle
-from .emails import send_portal_email
+from .emails import site_url
 from .errors import AccountError
 from .models import CodePurpose
 from .registration import Registration
-from .services import code_issue, code_verify
+from .services import code_request, code_verify
 from .views import start_family_session
 
 
@@ -22,12 +22,6 @@ def _step_url(request, key):
     return reverse(
         "accounts:register_step",
         kwargs={"org_slug": request.organization.slug, "step": key},
-    )
-
-
-def _absolute(request, name):
-    return request.build_absolute_uri(
-        reverse(name, kwargs={"org_slug": request.organization.slug})
     )
 
 
@@ -42,28 +36,16 @@ def register_start(request, org_slug):
 
 def _send_code(request, wizard, email):
     """Same screen whether or not the email already has an account: the owner
-    of an existing login is told by e-mail to log in instead."""
-    organization = request.organization
-    if email_can_start_family(organization=organization, email=email):
-        code_issue(
-            organization=organization, email=email, purpose=CodePurpose.VERIFY_EMAIL
-        )
-    else:
-        code_issue(
-            organization=organization,
-            email=email,
-            purpose=CodePurpose.VERIFY_EMAIL,
-            send=False,
-        )
-        send_portal_email(
-            organization=organization,
-            to=email,
-            template="account_exists",
-            context={
-                "login_url": _absolute(request, "accounts:login"),
-                "reset_url": _absolute(request, "accounts:forgot_password"),
-            },
-        )
+    of an existing login is told by e-mail to log in instead (the background
+    task decides which e-mail to send). Raises AccountError, changing
+    nothing, past the limit of codes for the email or the client address."""
+    code_request(
+        organization=request.organization,
+        email=email,
+        purpose=CodePurpose.VERIFY_EMAIL,
+        base_url=site_url(request),
+        ip=throttle.client_ip(request),
+    )
     wizard.state["pending_email"] = email
     wizard.save()
 
@@ -90,8 +72,12 @@ def register_step(request, org_slug, step):
             previous = wizard.previous(step)
             return redirect(_step_url(request, previous.key if previous else step))
         if step == "code" and "resend" in request.POST:
-            _send_code(request, wizard, wizard.state.get("pending_email") or "")
-            messages.info(request, _("We sent a new code."))
+            try:
+                _send_code(request, wizard, wizard.state.get("pending_email") or "")
+            except AccountError as error:
+                messages.error(request, error.message)
+            else:
+                messages.info(request, _("We sent a new code."))
             return redirect(_step_url(request, step))
         if valid:
             result = _complete_step(request, wizard, step, form)
@@ -121,18 +107,17 @@ def register_step(request, org_slug, step):
 def _complete_step(request, wizard, step, form):
     """Store a valid step and move on; returns None to re-show with errors."""
     organization = request.organization
-    ip = throttle.client_ip(request)
     if step == "email":
         email = form.cleaned_data["email"].strip().lower()
-        if throttle.is_blocked(email=email, ip=ip, scope="register"):
-            form.add_error(None, AccountError("throttled").message)
-            return None
-        throttle.record_failure(email=email, ip=ip, scope="register")
         if email != wizard.state.get("verified_email"):
+            try:
+                _send_code(request, wizard, email)
+            except AccountError as error:
+                form.add_error(None, error.message)
+                return None
             wizard.state["verified_email"] = None
             wizard.remember(step, request.POST, done=True)
             wizard.reset_from("email")
-            _send_code(request, wizard, email)
         else:
             wizard.remember(step, request.POST, done=True)
     elif step == "code":
@@ -143,6 +128,7 @@ def _complete_step(request, wizard, step, form):
                 email=email,
                 purpose=CodePurpose.VERIFY_EMAIL,
                 code=form.cleaned_data["code"].strip(),
+                ip=throttle.client_ip(request),
             )
         except AccountError as error:
             form.add_error("code", error.message)
@@ -206,6 +192,7 @@ def _create_account(request, wizard, form):
             address=address.address(),
             referral_source=address.cleaned_data.get("referral_source"),
             custom_values=custom.cleaned_data if custom else None,
+            base_url=site_url(request),
         )
     except FamilyError as error:
         target = form

@@ -17,10 +17,11 @@ from portal.families.services import guardian_for_invite, guardian_invite_accept
 from portal.tenancy.middleware import FAMILY_SESSION_KEY
 
 from . import throttle
+from .emails import site_url
 from .errors import AccountError
 from .forms import ChangePasswordForm, EmailForm, LoginForm, NewPasswordForm, ResetForm
 from .services import (
-    dummy_password_work,
+    login_exists,
     password_reset_confirm,
     password_reset_request,
 )
@@ -61,33 +62,29 @@ def login_view(request, org_slug):
     suspended = False
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        ip = throttle.client_ip(request)
-        if throttle.is_blocked(email=email, ip=ip):
-            dummy_password_work(form.cleaned_data["password"])
+        # Throttled by django-axes inside authenticate() (see throttle.py).
+        user = authenticate(
+            request, email=email, password=form.cleaned_data["password"]
+        )
+        guardianships = (
+            guardianships_for_login(organization=organization, user=user)
+            if user is not None
+            else []
+        )
+        if user is not None and not guardianships:
+            throttle.login_refused(request, email)
+        active = [g for g in guardianships if not g.family.is_suspended]
+        if throttle.locked_out(request):
             form.add_error(None, AccountError("throttled").message)
+        elif user is None or not guardianships:
+            form.add_error(None, AccountError("login_failed").message)
+        elif not active:
+            suspended = True
         else:
-            user = authenticate(
-                request, email=email, password=form.cleaned_data["password"]
+            start_family_session(request, user, active[0])
+            return redirect(
+                after_login_url(request, active[0].family, _safe_next(request, None))
             )
-            guardianships = (
-                guardianships_for_login(organization=organization, user=user)
-                if user is not None
-                else []
-            )
-            active = [g for g in guardianships if not g.family.is_suspended]
-            if user is None or not guardianships:
-                throttle.record_failure(email=email, ip=ip)
-                form.add_error(None, AccountError("login_failed").message)
-            elif not active:
-                suspended = True
-            else:
-                throttle.reset(email=email)
-                start_family_session(request, user, active[0])
-                return redirect(
-                    after_login_url(
-                        request, active[0].family, _safe_next(request, None)
-                    )
-                )
     return render(
         request,
         "portal/accounts/login.html",
@@ -105,12 +102,16 @@ def forgot_password(request, org_slug):
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        ip = throttle.client_ip(request)
-        if throttle.is_blocked(email=email, ip=ip, scope="reset"):
-            form.add_error(None, AccountError("throttled").message)
+        try:
+            password_reset_request(
+                organization=request.organization,
+                email=email,
+                base_url=site_url(request),
+                ip=throttle.client_ip(request),
+            )
+        except AccountError as error:
+            form.add_error(None, error.message)
         else:
-            throttle.record_failure(email=email, ip=ip, scope="reset")
-            password_reset_request(organization=request.organization, email=email)
             request.session[
                 RESET_SESSION_KEY.format(org_id=request.organization.pk)
             ] = email
@@ -131,12 +132,11 @@ def password_reset(request, org_slug):
                 email=email,
                 code=form.cleaned_data["code"].strip(),
                 password=form.cleaned_data["password1"],
+                ip=throttle.client_ip(request),
             )
         except AccountError as error:
             form.add_error(error.field, error.message)
         else:
-            del request.session[RESET_SESSION_KEY.format(org_id=organization.pk)]
-            messages.success(request, _("Your password is changed. Please log in."))
             logout(request)
             active = [
                 g
@@ -144,8 +144,11 @@ def password_reset(request, org_slug):
                 if not g.family.is_suspended
             ]
             if active:
+                # The parent is logged in: say so, and take them on.
                 start_family_session(request, user, active[0])
+                messages.success(request, _("Your password is changed."))
                 return redirect(after_login_url(request, active[0].family))
+            messages.success(request, _("Your password is changed. Please log in."))
             return redirect(_url("accounts:login", request))
     return render(
         request, "portal/accounts/password_reset.html", {"form": form, "email": email}
@@ -160,19 +163,29 @@ def invite_accept(request, org_slug, token):
         return render(request, "portal/accounts/invite_invalid.html", status=404)
     form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            guardian = guardian_invite_accept(
-                organization=organization,
-                token=token,
-                password=form.cleaned_data["password1"],
-            )
-        except FamilyError as error:
-            form.add_error(None, error.message)
+        password = form.cleaned_data["password1"]
+        # An email that already logs in proves it with its password, through
+        # authenticate() and so through the log in throttle.
+        if login_exists(guardian.invite_email) and (
+            authenticate(request, email=guardian.invite_email, password=password)
+            is None
+        ):
+            code = "throttled" if throttle.locked_out(request) else "invite_password"
+            form.add_error(None, AccountError(code).message)
         else:
-            logout(request)
-            start_family_session(request, guardian.user, guardian)
-            messages.success(request, _("Welcome! You can now log in with this email."))
-            return redirect(after_login_url(request, guardian.family))
+            try:
+                guardian = guardian_invite_accept(
+                    organization=organization, token=token, password=password
+                )
+            except FamilyError as error:
+                form.add_error(None, error.message)
+            else:
+                logout(request)
+                start_family_session(request, guardian.user, guardian)
+                messages.success(
+                    request, _("Welcome! You can now log in with this email.")
+                )
+                return redirect(after_login_url(request, guardian.family))
     return render(
         request,
         "portal/accounts/invite_accept.html",

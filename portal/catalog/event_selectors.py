@@ -28,13 +28,31 @@ def _events(organization, now=None):
 def events_upcoming(*, organization, today=None):
     """Camps that have not ended yet, at every location, soonest first, with
     `enrolled`, `held` and `open_seats` (capacity minus active enrollments and
-    unexpired cart holds). One query."""
+    unexpired cart holds), and `cancelled_by` (see camp_cancelled_by). Two
+    queries: the camps, and the blackouts over their dates."""
     today = today or timezone.localdate()
-    return (
+    events = list(
         _events(organization)
         .filter(end_date__gte=today)
         .order_by("start_date", "name", "pk")
     )
+    if not events:
+        return events
+    blackouts = blackouts_for(
+        organization=organization,
+        start=min(event.start_date for event in events),
+        end=max(event.end_date for event in events),
+    )
+    for event in events:
+        event.cancelled_by = camp_cancelled_by(
+            event_meetings(
+                event=event,
+                start=event.start_date,
+                end=event.end_date,
+                blackouts=blackouts,
+            )
+        )
+    return events
 
 
 def event_get(*, organization, event_id):
@@ -52,6 +70,16 @@ def event_days(*, event):
     return event_meetings(
         event=event, start=event.start_date, end=event.end_date, blackouts=blackouts
     )
+
+
+def camp_cancelled_by(days):
+    """The blackouts that cancel every day of a camp ("Spring Break", or
+    "Storm, Repairs" when several do), or "" when at least one day still
+    runs. A camp cancelled this way has no openings and is not offered for
+    booking; `days` are its meetings from event_meetings()."""
+    if not days or any(not day.cancelled for day in days):
+        return ""
+    return ", ".join(dict.fromkeys(day.cancelled_by for day in days))
 
 
 def ages_text(item):

@@ -22,11 +22,9 @@ def event_detail(request, org_slug, event_id):
         )
     except Event.DoesNotExist as exc:
         raise Http404 from exc
-    context = {
-        "event": event,
-        "ages": event_selectors.ages_text(event),
-        "days": event_selectors.event_days(event=event),
-    }
+    days = event_selectors.event_days(event=event)
+    event.cancelled_by = event_selectors.camp_cancelled_by(days)
+    context = {"event": event, "ages": event_selectors.ages_text(event), "days": days}
     return render(request, "portal/catalog/events/detail.html", context)
 
 

@@ -18,7 +18,7 @@ from .models import (
     Program,
     Weekday,
 )
-from .selectors import with_seats
+from .selectors import with_openings
 
 TIME_OF_DAY = [
     ("morning", _("Morning (before noon)")),
@@ -190,4 +190,4 @@ class ClassFilter(django_filters.FilterSet):
     def filter_openings(self, queryset, name, value):
         if not value:
             return queryset
-        return with_seats(queryset).filter(open_seats__gt=0)
+        return with_openings(queryset)

@@ -55,11 +55,24 @@ class FindClassForm(PortalForm):
 
     def clean(self):
         cleaned = super().clean()
-        choice = cleaned.get("student") or SOMEONE_ELSE
         if "student" in self.errors:
             return cleaned
+        choice = cleaned.get("student")
+        if not choice:
+            typed = self.data.get(self.add_prefix("date_of_birth"), "").strip()
+            if self.students and not typed:
+                # Nothing chosen at all. The birth date is shown only for
+                # "Someone else", so the unanswered question is the one to
+                # point at. (A shared link with a birth date still works.)
+                self.add_error("student", MESSAGES["who"])
+                return cleaned
+            choice = SOMEONE_ELSE
         if choice != SOMEONE_ELSE:
             student = self.students[choice]
+            # The child's details come from the student; whatever the hidden
+            # fields held does not matter and is not reported.
+            for name in ("date_of_birth", "gender"):
+                self.errors.pop(name, None)
             cleaned["child"] = student
             cleaned["date_of_birth"] = student.date_of_birth
             cleaned["gender"] = student.gender

@@ -5,13 +5,13 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.dateformat import time_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from portal.formatting import format_money, format_time
 from portal.tenancy.models import TenantModel
 
 # An enrollment or a cart item is for exactly one class, camp or party slot.
@@ -139,6 +139,11 @@ class Class(ClusterableModel, AgeRange):
         default=TuitionPeriod.MONTH,
     )
     registration_fee = models.DecimalField(_("registration fee"), **MONEY, default=0)
+    registration_fee_every_time = models.BooleanField(
+        _("charge the registration fee for every enrollment"),
+        default=False,
+        help_text=_("Otherwise a student pays it once per season per program."),
+    )
     online_enrollment = models.BooleanField(
         _("online enrollment allowed"), default=True
     )
@@ -149,6 +154,9 @@ class Class(ClusterableModel, AgeRange):
     description = models.TextField(_("description"), blank=True)
     # The earliest weekly meeting, kept by save() so that the booking list can
     # sort by day and time with a plain ORDER BY instead of a subquery per row.
+    # Active enrollments, kept by the enrolling services so that lists can
+    # show openings without counting; a check compares it with the count.
+    seats_taken = models.PositiveIntegerField(default=0, editable=False)
     first_weekday = models.PositiveSmallIntegerField(null=True, editable=False)
     first_start = models.TimeField(null=True, editable=False)
 
@@ -186,8 +194,10 @@ class Class(ClusterableModel, AgeRange):
 
     @property
     def price_label(self):
-        return _("$%(price)s %(period)s") % {
-            "price": self.tuition,
+        """'$88.00 per month' in the organization's currency (the listing
+        selectors load the organization with the class)."""
+        return _("%(price)s %(period)s") % {
+            "price": format_money(self.tuition, self.organization.currency),
             "period": TuitionPeriod(self.tuition_period).label,
         }
 
@@ -232,10 +242,11 @@ class Weekday(models.IntegerChoices):
 
 
 # Labels of class cards are built for every card of every list; the same few
-# days and times repeat, so they are formatted once per language.
+# days and times repeat, so they are formatted once per language. A weekly
+# time is the location's wall clock: no zone conversion.
 @lru_cache(maxsize=1024)
 def _clock(value, language):
-    return time_format(value, "g:i A")
+    return format_time(value)
 
 
 @lru_cache(maxsize=64)

@@ -125,6 +125,10 @@ def coming_up(*, family, now=None, days=30, limit=15):
     now = now or timezone.now()
     today = timezone.localdate(now)
     horizon = today + datetime.timedelta(days=days)
+    # Today is a UTC date; at a location behind UTC it may still be
+    # yesterday. Meetings are looked for from the day before, and those that
+    # have ended are dropped below.
+    since = today - datetime.timedelta(days=1)
     enrollments = list(
         Enrollment.objects.filter(
             student__family=family, status=EnrollmentStatus.ACTIVE
@@ -139,11 +143,11 @@ def coming_up(*, family, now=None, days=30, limit=15):
         .prefetch_related("klass__schedules")
     )
     blackouts = blackouts_for(
-        organization=family.organization, start=today, end=horizon
+        organization=family.organization, start=since, end=horizon
     )
     meetings = []
     for enrollment in enrollments:
-        start = max(today, enrollment.starts_on or today)
+        start = max(since, enrollment.starts_on or since)
         if enrollment.klass_id:
             found = class_meetings(
                 klass=enrollment.klass, start=start, end=horizon, blackouts=blackouts
@@ -270,7 +274,7 @@ def classes_for(*, organization, today=None):
     today = today or timezone.localdate()
     return (
         Class.objects.filter(organization=organization, season_end__gte=today)
-        .select_related("program", "level", "location", "instructor")
+        .select_related("organization", "program", "level", "location", "instructor")
         .prefetch_related("schedules")
     )
 
@@ -286,7 +290,10 @@ def enrollments_active():
 def holds_live(now):
     from portal.cart.models import CartItem
 
-    return CartItem.objects.with_scopes_disabled().filter(expires_at__gt=now)
+    # A waitlist item in a cart holds no seat.
+    return CartItem.objects.with_scopes_disabled().filter(
+        expires_at__gt=now, waitlist=False
+    )
 
 
 def with_seats(queryset, *, field="klass", now=None):
@@ -316,6 +323,30 @@ def with_seats(queryset, *, field="klass", now=None):
     return queryset.annotate(
         enrolled=count(enrollments_active()), held=count(holds_live(now))
     ).annotate(open_seats=Greatest(F("capacity") - F("enrolled") - F("held"), Value(0)))
+
+
+def with_openings(queryset, *, now=None):
+    """Only the classes with an open seat: capacity above the stored number of
+    seats taken (`Class.seats_taken`, kept by the enrollment services) plus
+    the unexpired holds. Nothing is counted per class: full classes drop out
+    on their own columns, and the few classes whose live holds fill the rest
+    are found from the live holds themselves (one small query)."""
+    from collections import Counter
+
+    from django.db.models import F
+
+    now = now or timezone.now()
+    holds = holds_live(now).filter(klass__isnull=False).order_by()
+    held = Counter()
+    free = {}
+    for klass_id, capacity, taken in holds.values_list(
+        "klass_id", "klass__capacity", "klass__seats_taken"
+    ):
+        held[klass_id] += 1
+        free[klass_id] = capacity - taken
+    filled = [klass_id for klass_id, n in held.items() if n >= free[klass_id]]
+    queryset = queryset.filter(capacity__gt=F("seats_taken"))
+    return queryset.exclude(pk__in=filled) if filled else queryset
 
 
 @dataclass(frozen=True)
@@ -368,9 +399,8 @@ def class_list(*, organization, today=None):
 def classes_by_ids(*, organization, ids, now=None):
     """Classes by id, in the order of `ids`, with what the list cards need:
     location, instructor, weekly meetings and seat counts, in three queries.
-    (A page is small, so its seats are counted from the rows themselves.)"""
-    from django.db.models import CharField, Value
-
+    Seats taken are the stored `seats_taken`, as the "openings only" filter
+    reads them; the page's live holds are counted from the rows themselves."""
     from .models import ClassSchedule
 
     rows = Class.objects.filter(organization=organization, pk__in=ids).select_related(
@@ -379,26 +409,22 @@ def classes_by_ids(*, organization, ids, now=None):
     by_id = {row.pk: row for row in rows}
     found = list(by_id)
     for row in by_id.values():
+        row.organization = organization  # for price_label's currency
         row.schedule_list = []
-        row.enrolled = row.held = 0
+        row.enrolled = row.seats_taken
+        row.held = 0
     for schedule in ClassSchedule.objects.filter(klass_id__in=found).order_by(
         "weekday", "start_time"
     ):
         by_id[schedule.klass_id].schedule_list.append(schedule)
-
-    def taken(queryset, name):
-        return (
-            queryset.filter(klass_id__in=found)
-            .values_list("klass_id", Value(name, output_field=CharField()))
-            .order_by()
-        )
-
-    seats = taken(enrollments_active(), "enrolled").union(
-        taken(holds_live(now or timezone.now()), "held"), all=True
+    holds = (
+        holds_live(now or timezone.now())
+        .filter(klass_id__in=found)
+        .values_list("klass_id", flat=True)
+        .order_by()
     )
-    for klass_id, kind in seats:
-        row = by_id[klass_id]
-        setattr(row, kind, getattr(row, kind) + 1)
+    for klass_id in holds:
+        by_id[klass_id].held += 1
     for row in by_id.values():
         row.open_seats = max(row.capacity - row.enrolled - row.held, 0)
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -411,13 +437,15 @@ def class_for_detail(*, organization, class_id, today=None, now=None):
     ).first()
 
 
-def upcoming_class_meetings(*, klass, today=None, weeks=8, limit=12):
-    today = today or timezone.localdate()
+def upcoming_class_meetings(*, klass, now=None, weeks=8, limit=12):
+    """The class's next meetings that have not ended, from today at its
+    location (not the server's UTC date), blackouts marked."""
+    now = now or timezone.now()
+    today = timezone.localdate(now, _zone(klass.location))
     end = today + datetime.timedelta(weeks=weeks)
     blackouts = blackouts_for(organization=klass.organization_id, start=today, end=end)
-    return class_meetings(klass=klass, start=today, end=end, blackouts=blackouts)[
-        :limit
-    ]
+    found = class_meetings(klass=klass, start=today, end=end, blackouts=blackouts)
+    return [meeting for meeting in found if meeting.ends_at >= now][:limit]
 
 
 def filter_choices(*, organization, names):

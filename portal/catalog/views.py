@@ -53,9 +53,12 @@ def _class_page(request, *, queryset, enabled):
     page.object_list = classes_by_ids(
         organization=request.organization, ids=list(page.object_list)
     )
+    now = timezone.now()
     for klass in page.object_list:
         klass.openings = openings_label(klass)
-        klass.eligibility = None  # set by Find the Right Class
+        # Whether the class takes online enrollments yet (Find the Right
+        # Class replaces it with the child's own eligibility).
+        klass.eligibility = class_eligibility(klass=klass, now=now)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -140,6 +143,7 @@ def class_detail(request, org_slug, class_id):
     if klass is None:
         raise Http404
     klass.openings = openings_label(klass)
+    klass.eligibility = class_eligibility(klass=klass)
     return render(
         request,
         "portal/catalog/class_detail.html",

@@ -1,5 +1,7 @@
+from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_scopes.forms import SafeModelChoiceField
 from wagtail import hooks
 from wagtail.admin.forms.models import register_form_field_override
@@ -15,12 +17,13 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from portal.tenancy.admin_listing import ListingViewSetMixin
 from portal.tenancy.admin_views import ScopedViewSetMixin
 from portal.tenancy.models import Location
 from portal.tenancy.permissions import (
     OrganizationOwnedForm,
-    OrganizationPermissionPolicy,
 )
+from portal.tenancy.roles import RolePermissionPolicy
 
 from .models import (
     Blackout,
@@ -32,11 +35,12 @@ from .models import (
     PartySlot,
     Program,
 )
+from .roster import with_roster
 from .selectors import class_seats
 
 CATALOG_MODELS = (Program, Level, Instructor, Class, Event, PartyPackage, PartySlot)
 for _model in (*CATALOG_MODELS, Blackout):
-    register_permission_policy(_model, OrganizationPermissionPolicy(_model))
+    register_permission_policy(_model, RolePermissionPolicy(_model))
 
 # Choices of tenant-owned rows cannot be listed when a form class is built
 # (no scope is open then); the form fills them in for the user's organizations.
@@ -62,6 +66,56 @@ class SeatsPanel(Panel):
             return context
 
 
+class ClassForm(OrganizationOwnedForm):
+    """Lowering a class's capacity below the students already enrolled needs a
+    second, deliberate save: the first one is refused with the count."""
+
+    confirm_capacity = forms.BooleanField(
+        label=_("Save anyway"),
+        required=False,
+        help_text=_(
+            "The enrolled students keep their places; the class shows as full "
+            "until enough of them leave."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.capacity_needs_confirmation = False
+        capacity = cleaned.get("capacity")
+        if (
+            self.instance.pk is None
+            or capacity is None
+            or "capacity" not in self.changed_data
+        ):
+            return cleaned
+        enrolled = class_seats(klass=self.instance).enrolled
+        if capacity < enrolled and not cleaned.get("confirm_capacity"):
+            self.capacity_needs_confirmation = True
+            self.add_error(
+                "capacity",
+                ngettext(
+                    "%(n)d student is enrolled in this class, more than the new "
+                    'capacity. Tick "Save anyway" to lower it all the same.',
+                    "%(n)d students are enrolled in this class, more than the new "
+                    'capacity. Tick "Save anyway" to lower it all the same.',
+                    enrolled,
+                )
+                % {"n": enrolled},
+            )
+        return cleaned
+
+
+class ConfirmCapacityPanel(FieldPanel):
+    """The "Save anyway" box, shown only once a capacity was refused."""
+
+    class BoundPanel(FieldPanel.BoundPanel):
+        def is_shown(self):
+            return super().is_shown() and getattr(
+                self.form, "capacity_needs_confirmation", False
+            )
+
+
 AGE_PANEL = MultiFieldPanel(
     [
         FieldRowPanel([FieldPanel("min_age_years"), FieldPanel("min_age_months")]),
@@ -71,15 +125,15 @@ AGE_PANEL = MultiFieldPanel(
 )
 
 
-def scoped(model_, **attrs):
+def scoped(model_, form_class=OrganizationOwnedForm, **attrs):
     panels = attrs.pop("panels")
     attrs.setdefault("icon", "list-ul")
     attrs["edit_handler"] = ObjectList(
-        [FieldPanel("organization"), *panels], base_form_class=OrganizationOwnedForm
+        [FieldPanel("organization"), *panels], base_form_class=form_class
     )
     return type(
         f"{model_.__name__}ViewSet",
-        (ScopedViewSetMixin, ModelViewSet),
+        (ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet),
         {"model": model_, **attrs},
     )
 
@@ -109,9 +163,12 @@ InstructorViewSet = scoped(
 )
 ClassViewSet = scoped(
     Class,
+    form_class=ClassForm,
     icon="date",
     menu_label=_("Classes"),
     list_display=["name", "program", "level", "location", "instructor", "capacity"],
+    # A level is shown with its program's name.
+    list_select_related=["level__program"],
     list_filter=["program", "location", "online_enrollment"],
     search_fields=["name", "description"],
     panels=[
@@ -122,6 +179,7 @@ ClassViewSet = scoped(
         InlinePanel("schedules", heading=_("Weekly schedule"), min_num=1),
         FieldRowPanel([FieldPanel("season_start"), FieldPanel("season_end")]),
         FieldRowPanel([FieldPanel("capacity"), FieldPanel("gender")]),
+        ConfirmCapacityPanel("confirm_capacity"),
         AGE_PANEL,
         MultiFieldPanel(
             [
@@ -141,6 +199,7 @@ ClassViewSet = scoped(
         FieldPanel("description"),
     ],
 )
+ClassViewSet = with_roster(ClassViewSet)
 EventViewSet = scoped(
     Event,
     icon="calendar",

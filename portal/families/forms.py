@@ -286,3 +286,9 @@ class StudentForm(PortalForm):
                 _("Describe the allergies or health conditions."),
             )
         return cleaned
+
+
+class StudentAddForm(StudentForm):
+    """Add Student: a one-time token makes a double submit add one student."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -19,6 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal.accounts.emails import site_url
+from portal.accounts.errors import AccountError
+from portal.accounts.throttle import client_ip
+
 from .decorators import family_required, primary_guardian_required
 from .errors import FamilyError
 from .guardian_forms import (
@@ -250,7 +254,9 @@ def guardian_invite_view(request, org_slug, guardian_id):
     guardian = _secondary_guardian(request, guardian_id)
     resend = guardian.invite_status == InviteStatus.SENT
     try:
-        guardian_invite_send(actor=request.guardian, guardian=guardian)
+        guardian_invite_send(
+            actor=request.guardian, guardian=guardian, base_url=site_url(request)
+        )
     except FamilyError as error:
         messages.error(request, error.message)
     else:
@@ -297,13 +303,21 @@ def guardian_reset_password_view(request, org_slug, guardian_id):
         )
         return redirect(_account_url(request))
     try:
-        guardian_password_reset(actor=request.guardian, guardian=guardian)
-    except FamilyError as error:
+        guardian_password_reset(
+            actor=request.guardian,
+            guardian=guardian,
+            base_url=site_url(request),
+            ip=client_ip(request),
+        )
+    except (FamilyError, AccountError) as error:
         messages.error(request, error.message)
     else:
         messages.success(
             request,
-            _("A password reset code was e-mailed to %(name)s.")
+            _(
+                "%(name)s was e-mailed a link to choose a new password. Only "
+                "they can ask for the code and enter it."
+            )
             % {"name": guardian.full_name},
         )
     return redirect(_account_url(request))

@@ -1,11 +1,13 @@
 """Families: guardians (who may log in), students, contact data, policy answers."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+from django_scopes import ScopedManager, scopes_disabled
+from wagtail.search import index
 
 from portal.tenancy.models import TenantModel
 
@@ -18,7 +20,80 @@ def age_in_months(date_of_birth: datetime.date, on: datetime.date) -> int:
     return months
 
 
-class Family(models.Model):
+PHONE_DIGITS = re.compile(r"\d+")
+PHONE_LIKE = re.compile(r"^[\d\s()+./-]*\d{3}[\d\s()+./-]*$")
+
+
+def phone_search_query(query: str) -> str:
+    """A search that looks like a phone number, as the index holds numbers:
+    its groups of digits ("555-0199" -> "555 0199"); other searches as typed."""
+    if PHONE_LIKE.match(query.strip()):
+        return " ".join(PHONE_DIGITS.findall(query))
+    return query
+
+
+class FamilySearch(index.Indexed):
+    """Staff find a family, and its students, by a guardian's name, e-mail or
+    phone through Wagtail's search index (the database backend's index table),
+    not by scanning guardian and contact rows.
+
+    Guardians and contact data reach a family through relations that are not
+    followed backwards (``related_name="+"``) and through scoped managers, so
+    the indexed texts are read here with scopes disabled: indexing is the same
+    for every organization, and searching stays limited to the listing's own
+    (scoped) queryset. portal/families/services.py re-indexes a family and its
+    students whenever its guardians or contact data change.
+    """
+
+    @classmethod
+    def get_indexed_objects(cls):
+        return cls.objects.with_scopes_disabled().all()
+
+    def _family_id(self):
+        return self.pk if isinstance(self, Family) else self.family_id
+
+    def search_guardian_names(self):
+        with scopes_disabled():
+            names = Guardian.objects.filter(family_id=self._family_id()).values_list(
+                "first_name", "last_name"
+            )
+            return " ".join(f"{first} {last}" for first, last in names)
+
+    def search_emails(self):
+        with scopes_disabled():
+            return " ".join(
+                ContactEmail.objects.filter(family_id=self._family_id()).values_list(
+                    "email", flat=True
+                )
+            )
+
+    def search_phones(self):
+        """Each number as its groups of digits and as all its digits together
+        ("(312) 555-0199" is "312 555 0199 3125550199"): search engines split
+        punctuation differently, so the index holds digits only and the admin
+        search turns a typed number into the same form (phone_search_query)."""
+        with scopes_disabled():
+            numbers = ContactPhone.objects.filter(
+                family_id=self._family_id()
+            ).values_list("number", flat=True)
+            texts = []
+            for number in numbers:
+                groups = PHONE_DIGITS.findall(number)
+                texts.extend(dict.fromkeys((" ".join(groups), "".join(groups))))
+            return " ".join(texts)
+
+    GUARDIAN_FIELDS = [
+        index.SearchField("search_guardian_names"),
+        index.AutocompleteField("search_guardian_names"),
+        index.SearchField("search_emails"),
+        index.AutocompleteField("search_emails"),
+        index.SearchField("search_phones"),
+        index.AutocompleteField("search_phones"),
+        index.FilterField("organization"),
+    ]
+
+
+class Family(FamilySearch, models.Model):
     organization = models.ForeignKey(
         "tenancy.Organization", on_delete=models.CASCADE, related_name="families"
     )
@@ -39,6 +114,17 @@ class Family(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organization="organization")
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        *FamilySearch.GUARDIAN_FIELDS,
+        # What the admin listing filters and sorts by.
+        index.FilterField("name"),
+        index.FilterField("is_suspended"),
+        index.FilterField("referral_source"),
+        index.FilterField("created_at"),
+    ]
 
     class Meta:
         ordering = ["name", "pk"]
@@ -223,7 +309,7 @@ class Gender(models.TextChoices):
     MALE = "male", _("Male")
 
 
-class Student(TenantModel):
+class Student(FamilySearch, TenantModel):
     family = models.ForeignKey(
         Family, on_delete=models.CASCADE, related_name="students"
     )
@@ -238,6 +324,19 @@ class Student(TenantModel):
     )
     allergy_details = models.TextField(_("details"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    search_fields = [
+        index.SearchField("first_name"),
+        index.AutocompleteField("first_name"),
+        index.SearchField("last_name"),
+        index.AutocompleteField("last_name"),
+        *FamilySearch.GUARDIAN_FIELDS,
+        # What the admin listing sorts by.
+        index.FilterField("first_name"),
+        index.FilterField("last_name"),
+        index.FilterField("family"),
+        index.FilterField("date_of_birth"),
+    ]
 
     class Meta:
         ordering = ["first_name", "pk"]

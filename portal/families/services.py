@@ -32,10 +32,25 @@ def _save(instance):
     return instance
 
 
-def _absolute(path):
-    from django.conf import settings
+def _absolute(path, base_url=None):
+    """An absolute link for an e-mail: the requesting origin when the caller
+    passes it, else the configured base URL."""
+    from portal.accounts.emails import site_url
 
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return (base_url or site_url()).rstrip("/") + path
+
+
+def family_reindex(*, family) -> None:
+    """Refresh the search index entries of a family and its students, which
+    carry the guardians' names, e-mails and phones (see FamilySearch)."""
+    from django_scopes import scopes_disabled
+    from wagtail.search.index import insert_or_update_object
+
+    insert_or_update_object(family)
+    with scopes_disabled():
+        students = list(Student.objects.filter(family_id=family.pk))
+    for student in students:
+        insert_or_update_object(student)
 
 
 def email_can_start_family(*, organization, email) -> bool:
@@ -60,6 +75,7 @@ def family_register(
     custom_values: dict | None = None,
     user=None,
     send_welcome: bool = True,
+    base_url: str | None = None,
 ) -> Guardian:
     """Create the login (unless one is given), the family, its primary guardian
     and their contacts."""
@@ -112,12 +128,13 @@ def family_register(
         custom_values_save(
             family=family, student=None, fields=fields, values=custom_values
         )
+    family_reindex(family=family)
     if send_welcome:
-        _send_welcome(organization, email, first_name)
+        _send_welcome(organization, email, first_name, base_url)
     return guardian
 
 
-def _send_welcome(organization, email, first_name):
+def _send_welcome(organization, email, first_name, base_url=None):
     send_portal_email(
         organization=organization,
         to=email,
@@ -125,7 +142,8 @@ def _send_welcome(organization, email, first_name):
         context={
             "first_name": first_name,
             "login_url": _absolute(
-                reverse("accounts:login", kwargs={"org_slug": organization.slug})
+                reverse("accounts:login", kwargs={"org_slug": organization.slug}),
+                base_url,
             ),
         },
     )
@@ -256,7 +274,7 @@ def guardian_add(
     *, actor: Guardian, first_name, last_name, relationship, may_make_payments=False
 ) -> Guardian:
     _require_primary(actor)
-    return _save(
+    guardian = _save(
         Guardian(
             organization=actor.organization,
             family=actor.family,
@@ -266,6 +284,8 @@ def guardian_add(
             may_make_payments=may_make_payments,
         )
     )
+    family_reindex(family=actor.family)
+    return guardian
 
 
 def _may_edit_guardian(actor: Guardian, guardian: Guardian):
@@ -285,7 +305,9 @@ def guardian_update(*, actor: Guardian, guardian: Guardian, **data) -> Guardian:
         data.pop("may_make_payments")
     for key, value in data.items():
         setattr(guardian, key, value)
-    return _save(guardian)
+    _save(guardian)
+    family_reindex(family=guardian.family)
+    return guardian
 
 
 @transaction.atomic
@@ -309,6 +331,7 @@ def guardian_delete(*, actor: Guardian, guardian: Guardian) -> None:
     for model in (ContactEmail, ContactPhone, ContactAddress):
         model.objects.filter(guardian=guardian).update(guardian=None)
     guardian.delete()
+    family_reindex(family=actor.family)
 
 
 def _invite_token(guardian: Guardian) -> str:
@@ -318,8 +341,11 @@ def _invite_token(guardian: Guardian) -> str:
 
 
 @transaction.atomic
-def guardian_invite_send(*, actor: Guardian, guardian: Guardian, now=None) -> str:
-    """E-mail a signed, expiring link that lets a secondary guardian log in."""
+def guardian_invite_send(
+    *, actor: Guardian, guardian: Guardian, now=None, base_url=None
+) -> str:
+    """E-mail a signed, expiring link that lets a secondary guardian log in.
+    `base_url` is the requesting origin the link starts with."""
     _require_primary(actor)
     if guardian.family_id != actor.family_id or guardian.is_primary:
         raise FamilyError("no_such_contact")
@@ -354,7 +380,7 @@ def guardian_invite_send(*, actor: Guardian, guardian: Guardian, now=None) -> st
         template="invite",
         context={
             "inviter": actor.full_name,
-            "invite_url": _absolute(url),
+            "invite_url": _absolute(url, base_url),
             "days": INVITE_DAYS,
         },
     )
@@ -420,14 +446,26 @@ def guardian_invite_accept(*, organization, token: str, password: str):
     return guardian
 
 
-def guardian_password_reset(*, actor: Guardian, guardian: Guardian):
-    """The primary guardian sends a secondary guardian a reset code."""
-    from portal.accounts.services import password_reset_request
+def guardian_password_reset(
+    *, actor: Guardian, guardian: Guardian, base_url=None, ip=""
+):
+    """The primary guardian asks a secondary guardian who logs in to choose a
+    new password. No code is issued here: the e-mail leads the secondary
+    guardian to Forgot Password, so the code reaches only them and can be
+    entered only in their own session. Raises AccountError past the limit of
+    such e-mails."""
+    from portal.accounts.services import password_reset_suggest
 
     _require_primary(actor)
     if guardian.family_id != actor.family_id or guardian.user_id is None:
         raise FamilyError("no_such_contact")
-    password_reset_request(organization=actor.organization, email=guardian.user.email)
+    password_reset_suggest(
+        organization=actor.organization,
+        email=guardian.user.email,
+        requested_by=actor.full_name,
+        base_url=_absolute("", base_url),
+        ip=ip,
+    )
 
 
 # Contact data ----------------------------------------------------------------
@@ -450,7 +488,7 @@ def _check_contact_owner(actor: Guardian, guardian: Guardian | None):
 def contact_add(*, actor: Guardian, kind: str, guardian: Guardian | None, **data):
     _check_contact_owner(actor, guardian)
     model = CONTACT_MODELS[kind]
-    return _save(
+    contact = _save(
         model(
             organization=actor.organization,
             family=actor.family,
@@ -458,6 +496,8 @@ def contact_add(*, actor: Guardian, kind: str, guardian: Guardian | None, **data
             **data,
         )
     )
+    family_reindex(family=actor.family)
+    return contact
 
 
 def _is_login_email(contact) -> bool:
@@ -482,7 +522,9 @@ def contact_update(*, actor: Guardian, contact, **data):
         raise FamilyError("login_email_locked", field="email")
     for key, value in data.items():
         setattr(contact, key, value)
-    return _save(contact)
+    _save(contact)
+    family_reindex(family=actor.family)
+    return contact
 
 
 @transaction.atomic
@@ -493,6 +535,7 @@ def contact_delete(*, actor: Guardian, contact) -> None:
     if _is_login_email(contact):
         raise FamilyError("login_email_locked")
     contact.delete()
+    family_reindex(family=actor.family)
 
 
 @transaction.atomic

@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from pages.models import PolicyKind
 from snippets.models import CustomField
 
+from . import form_tokens
 from .decorators import family_required
 from .errors import FamilyError
-from .forms import CustomFieldsForm, StudentForm, custom_fields_for
+from .forms import CustomFieldsForm, StudentAddForm, StudentForm, custom_fields_for
 from .models import CustomFieldValue, Student
 from .selectors import (
     family_contacts,
@@ -157,32 +158,63 @@ def _student_form_context(request, form, custom_form, student=None):
     return {"form": form, "custom_form": custom_form, "student": student}
 
 
+def _student_added(request, student):
+    text = _("%(name)s was added to your family.") % {"name": student.full_name}
+    # A second send of the form finds the first one's message still waiting.
+    waiting = messages.get_messages(request)
+    if not any(message.message == text for message in waiting):
+        messages.success(request, text)
+    waiting.used = False  # looking at the messages does not use them up
+    return redirect(
+        _url(request, "families:student_policies", student_id=student.pk) + "?new=1"
+    )
+
+
 @family_required
 def student_add(request, org_slug):
     organization = request.organization
     fields = _student_fields(organization)
     gender_required = organization.portal_settings.require_student_gender
-    form = StudentForm(request.POST or None, gender_required=gender_required)
+    form = StudentAddForm(
+        request.POST or None,
+        gender_required=gender_required,
+        initial={form_tokens.FIELD: form_tokens.new_token()},
+    )
     custom_form = CustomFieldsForm(request.POST or None, fields=fields, prefix="c")
     if request.method == "POST" and form.is_valid() and custom_form.is_valid():
-        try:
-            student = student_create(
-                family=request.family,
-                custom_values=custom_form.cleaned_data,
-                fields=fields,
-                **form.cleaned_data,
+        data = dict(form.cleaned_data)
+        token = data.pop(form_tokens.FIELD)
+        submission = token and form_tokens.Submission(
+            purpose="student-add", owner=str(request.family.pk), token=token
+        )
+        first, earlier = submission.claim() if submission else (True, None)
+        if not first:
+            # The same form sent again (a double click, a reload): answer with
+            # the student that the first submission added.
+            student = Student.objects.filter(family=request.family, pk=earlier).first()
+            if student is not None:
+                return _student_added(request, student)
+            form.add_error(
+                None, _("This student is still being saved: look in My Account.")
             )
-        except FamilyError as error:
-            form.add_error(error.field, error.message)
         else:
-            messages.success(
-                request,
-                _("%(name)s was added to your family.") % {"name": student.full_name},
-            )
-            return redirect(
-                _url(request, "families:student_policies", student_id=student.pk)
-                + "?new=1"
-            )
+            student = None
+            try:
+                student = student_create(
+                    family=request.family,
+                    custom_values=custom_form.cleaned_data,
+                    fields=fields,
+                    **data,
+                )
+            except FamilyError as error:
+                form.add_error(error.field, error.message)
+            finally:
+                if submission and student:
+                    submission.done(student.pk)
+                elif submission:
+                    submission.release()  # refused or failed: may be sent again
+            if student:
+                return _student_added(request, student)
     return render(
         request,
         "portal/families/student_form.html",

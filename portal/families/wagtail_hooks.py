@@ -1,3 +1,4 @@
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -5,35 +6,48 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from portal.tenancy.admin_listing import ListingIndexView, ListingViewSetMixin
 from portal.tenancy.admin_views import ScopedViewSetMixin
-from portal.tenancy.permissions import OrganizationPermissionPolicy
+from portal.tenancy.roles import RolePermissionPolicy
 
-from .models import Family, Student
+from .models import Family, Student, phone_search_query
 
-register_permission_policy(Family, OrganizationPermissionPolicy(Family))
-register_permission_policy(Student, OrganizationPermissionPolicy(Student))
+register_permission_policy(Family, RolePermissionPolicy(Family))
+register_permission_policy(Student, RolePermissionPolicy(Student))
 
 
-class FamilyViewSet(ScopedViewSetMixin, ModelViewSet):
+class FamilySearchIndexView(ListingIndexView):
+    """Families and students are searched in Wagtail's index; a typed phone
+    number is put in the form the index holds it in."""
+
+    @cached_property
+    def search_query(self):
+        return phone_search_query(super().search_query)
+
+
+class FamilyViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Family
     icon = "group"
     menu_label = _("Families")
     add_view_enabled = False
+    index_view_class = FamilySearchIndexView
     list_display = ["name", "is_suspended", "referral_source", "created_at"]
     list_filter = ["is_suspended"]
-    search_fields = ["name"]
+    # Family is indexed (portal/families/models.py): the search box looks up
+    # the family name, guardians' names, e-mails and phones in the index.
     # Related lookups are scoped models: their choices cannot be built when
     # the form class is made, so the referral source is shown, not edited.
     edit_handler = ObjectList([FieldPanel("name"), FieldPanel("is_suspended")])
 
 
-class StudentViewSet(ScopedViewSetMixin, ModelViewSet):
+class StudentViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Student
     icon = "user"
     menu_label = _("Students")
     add_view_enabled = False
+    index_view_class = FamilySearchIndexView
     list_display = ["first_name", "last_name", "family", "date_of_birth"]
-    search_fields = ["first_name", "last_name"]
+    # Student is indexed: names, and its family's guardians, e-mails, phones.
     edit_handler = ObjectList(
         [
             FieldPanel("first_name"),

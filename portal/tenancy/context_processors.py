@@ -1,8 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from pages.selectors import portal_navigation
 from portal.families.selectors import other_organizations_for
-
-from .selectors import portal_navigation
 
 
 def portal(request):

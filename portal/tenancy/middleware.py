@@ -4,6 +4,8 @@
                        every query runs inside scope(organization=<that org>).
 /admin/...          -> scope limited to the organizations the staff user works
                        for (all of them for a superuser).
+/portal/<other>/... -> 404 when <other> cannot be an account name (uppercase,
+                       underscore, dot, a hyphen at either end, ...).
 anything else       -> no scope: a tenant query there raises ScopeError.
 """
 
@@ -20,7 +22,12 @@ from .selectors import (
     staff_organization_ids,
 )
 
-PORTAL_PATH = re.compile(r"^/portal/(?P<slug>[a-z0-9-]+)(?:/|$)")
+# An account name as URLs carry it: lowercase letters and digits, hyphens only
+# between them. cms/urls.py routes portal views with the same pattern, so a
+# view never runs for an address this middleware did not resolve.
+ACCOUNT_NAME = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+PORTAL_PATH = re.compile(rf"^/portal/(?P<slug>{ACCOUNT_NAME})(?:/|$)")
+PORTAL_SEGMENT = re.compile(r"^/portal/[^/]")
 ADMIN_PATH = re.compile(r"^/admin/")
 # Wagtail reports that summarise every organization at once (site history,
 # page types usage) and cannot be filtered per organization: superusers only.
@@ -80,6 +87,8 @@ class TenantMiddleware:
         match = PORTAL_PATH.match(request.path_info)
         if match:
             return self.portal_request(request, match["slug"])
+        if PORTAL_SEGMENT.match(request.path_info):
+            raise Http404("No such portal.")
         if ADMIN_PATH.match(request.path_info):
             return self.admin_request(request)
         return self.get_response(request)

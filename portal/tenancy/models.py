@@ -1,8 +1,9 @@
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.admin import display as admin_display
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -217,6 +218,33 @@ class PortalSettings(models.Model):
     carousel_seconds = models.PositiveSmallIntegerField(
         _("seconds per landing slide"), default=7
     )
+    # Enrolling and paying.
+    reservation_minutes = models.PositiveSmallIntegerField(
+        _("reservation time, minutes"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("How long a seat in the cart is held for the family."),
+    )
+    accept_cards = models.BooleanField(_("accept cards"), default=True)
+    accept_echecks = models.BooleanField(
+        _("accept eChecks (bank accounts)"), default=False
+    )
+    require_recurring_method = models.BooleanField(
+        _("require a saved method authorized for recurring billing"),
+        default=False,
+        help_text=_(
+            "Families keep at least one stored method authorized for recurring "
+            "billing: they cannot delete it or switch the authorization off."
+        ),
+    )
+    pay_at_front_desk = models.BooleanField(
+        _("enroll now, pay at the front desk"),
+        default=False,
+        help_text=_(
+            "Without online payments, families may still enroll; the charges "
+            "stay outstanding until paid at the front desk."
+        ),
+    )
 
     objects = ScopedManager(organization="organization")
 
@@ -288,8 +316,8 @@ class StaffMembership(models.Model):
     objects = ScopedManager(organization="organization")
 
     class Meta:
-        verbose_name = _("staff membership")
-        verbose_name_plural = _("staff memberships")
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "user"], name="staff_membership_unique"
@@ -298,3 +326,51 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organization}"
+
+    # Columns of the staff listing.
+    @property
+    @admin_display(description=_("name"))
+    def name(self):
+        return str(self.user)
+
+    @property
+    @admin_display(description=_("email"))
+    def email(self):
+        return self.user.email
+
+    @property
+    @admin_display(description=_("status"))
+    def status(self):
+        if self.user.has_usable_password():
+            return _("Can log in")
+        return _("Invited (no password chosen yet)")
+
+
+class RoleGroup(models.Model):
+    """The Wagtail group through which the staff of one role in one
+    organization get their permissions (portal/tenancy/services.py, its
+    docstring and ROLE_PERMISSIONS).
+
+    Part of an organization's setup, like its staff group and collection: only
+    the staff services read it, so it has no scoped manager.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="role_groups"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="portico_role"
+    )
+
+    class Meta:
+        verbose_name = _("role group")
+        verbose_name_plural = _("role groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "role"], name="role_group_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.get_role_display()}"

@@ -1,6 +1,6 @@
 """Reads for tenancy. Each takes the organization explicitly."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -41,56 +41,6 @@ def staff_organization_ids(*, user):
         )
 
 
-@dataclass
-class NavLink:
-    title: str
-    url: str
-
-
-@dataclass
-class PortalNavigation:
-    """What the toolbar, menu and dashboard link to, for one request."""
-
-    home: object = None
-    news: NavLink | None = None
-    staff: NavLink | None = None
-    policies: NavLink | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def portal_navigation(*, organization, request):
-    """The organization's content pages, found with two queries per request."""
-    cached = getattr(request, "_portal_navigation", None)
-    if cached is not None and cached[0] == organization.pk:
-        return cached[1]
-    from django.contrib.contenttypes.models import ContentType
-
-    from pages.models import (
-        NewsIndexPage,
-        PolicyIndexPage,
-        PortalHomePage,
-        StaffPage,
-    )
-
-    nav = PortalNavigation()
-    request._portal_navigation = (organization.pk, nav)
-    home = PortalHomePage.objects.live().filter(organization=organization).first()
-    if home is None:
-        return nav
-    nav.home = home
-    settings = organization.portal_settings
-    for child in home.get_children().live().defer_streamfields():
-        page_class = ContentType.objects.get_for_id(child.content_type_id).model_class()
-        link = NavLink(child.title, child.get_url(request))
-        if page_class is NewsIndexPage and settings.show_news:
-            nav.news = link
-        elif page_class is StaffPage and settings.show_staff_page:
-            nav.staff = link
-        elif page_class is PolicyIndexPage:
-            nav.policies = link
-    return nav
-
-
 def dashboard_url(organization):
     return reverse("portal:dashboard", kwargs={"org_slug": organization.slug})
 
@@ -115,11 +65,14 @@ class DashboardTiles:
         return len(self.tiles)
 
 
-def dashboard_tiles(*, request, organization):
-    """The dashboard's tiles: only features that exist and the org enables."""
+def dashboard_tiles(*, request, organization, nav):
+    """The dashboard's tiles: only features that exist and the org enables.
+
+    ``nav`` is the toolbar's navigation (pages.selectors.portal_navigation),
+    passed in so that tenancy reads no page models.
+    """
     from django.utils.translation import gettext as _
 
-    nav = portal_navigation(organization=organization, request=request)
     slug = organization.slug
     logged_in = getattr(request, "family", None) is not None
     tiles = [

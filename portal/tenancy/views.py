@@ -3,6 +3,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from pages.selectors import portal_navigation
+
 from .models import Location
 from .selectors import dashboard_tiles
 from .services import location_choose
@@ -12,7 +14,10 @@ WELCOME_COOKIE = "portico_welcome_{slug}"
 
 def dashboard(request, org_slug):
     organization = request.organization
-    context = {"tiles": dashboard_tiles(request=request, organization=organization)}
+    nav = portal_navigation(organization=organization, request=request)
+    context = {
+        "tiles": dashboard_tiles(request=request, organization=organization, nav=nav)
+    }
     home = context["tiles"].home
     welcome = home if home is not None and home.welcome_enabled else None
     cookie = WELCOME_COOKIE.format(slug=organization.slug)

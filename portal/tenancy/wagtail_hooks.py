@@ -8,22 +8,28 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from portal.billing.gateway_admin import GatewayLinkPanel
+
+from . import isolation_hooks  # noqa: F401  (registers its hooks)
+from .admin_listing import ListingViewSetMixin
 from .admin_views import ScopedViewSetMixin
-from .models import Location, Organization, PortalSettings
+from .models import Location, Organization, PortalSettings, StaffMembership
 from .permissions import (
     OrganizationOwnedForm,
-    OrganizationPermissionPolicy,
     SuperuserOnlyPolicy,
     pages_for_user,
 )
+from .roles import RolePermissionPolicy
 from .services import organization_create
+from .staff_admin import StaffPermissionPolicy, StaffViewSet
 
-register_permission_policy(Location, OrganizationPermissionPolicy(Location))
-register_permission_policy(PortalSettings, OrganizationPermissionPolicy(PortalSettings))
+register_permission_policy(Location, RolePermissionPolicy(Location))
+register_permission_policy(PortalSettings, RolePermissionPolicy(PortalSettings))
 register_permission_policy(Organization, SuperuserOnlyPolicy(Organization))
+register_permission_policy(StaffMembership, StaffPermissionPolicy(StaffMembership))
 
 
-class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
+class LocationViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Location
     icon = "site"
     menu_label = _("Locations")
@@ -52,7 +58,7 @@ class LocationViewSet(ScopedViewSetMixin, ModelViewSet):
     )
 
 
-class PortalSettingsViewSet(ScopedViewSetMixin, ModelViewSet):
+class PortalSettingsViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = PortalSettings
     icon = "cogs"
     menu_label = _("Portal settings")
@@ -93,6 +99,18 @@ class PortalSettingsViewSet(ScopedViewSetMixin, ModelViewSet):
                 heading=_("Class filters parents see"),
             ),
             FieldPanel("carousel_seconds"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("reservation_minutes"),
+                    FieldRowPanel(
+                        [FieldPanel("accept_cards"), FieldPanel("accept_echecks")]
+                    ),
+                    FieldPanel("require_recurring_method"),
+                    FieldPanel("pay_at_front_desk"),
+                    GatewayLinkPanel(),
+                ],
+                heading=_("Enrolling and payments"),
+            ),
         ]
     )
 
@@ -127,7 +145,7 @@ class OrganizationGroup(ViewSetGroup):
     menu_label = _("Organization")
     menu_icon = "home"
     menu_order = 200
-    items = (LocationViewSet, PortalSettingsViewSet, OrganizationViewSet)
+    items = (LocationViewSet, PortalSettingsViewSet, StaffViewSet, OrganizationViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -4,6 +4,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
 
+from tests.inflight import wait_until_idle
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
@@ -46,6 +48,22 @@ def _serialized_rollback_under_playwright(_migrated_rows):
             # already have been flushed without it, so restore now.
             connection._test_serialized_contents = contents
             connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet_at_teardown(request):
+    """Wait for the live server's last requests before the database flush.
+
+    Set up after the live server and its database (so torn down before them)
+    and before the test's pages (so torn down after they are closed).
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    request.getfixturevalue("live_server")
+    yield
+    assert wait_until_idle(), "the live server was still answering requests"
 
 
 @pytest.fixture

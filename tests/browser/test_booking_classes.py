@@ -74,7 +74,7 @@ def test_filter_classes_and_open_one_with_a_blackout(page, portal_url, axe):
     expect(page).to_have_url(re.compile(r"age=9"))  # a shareable address
     assert_no_axe_violations(axe, page, "filtered class list")
 
-    page.get_by_role("link", name="Evening Sharks").click()
+    page.get_by_role("link", name="Evening Sharks", exact=True).click()
     expect(page.get_by_role("heading", name="Evening Sharks")).to_be_visible()
     expect(page.get_by_text("Cancelled: Pool maintenance")).to_be_visible()
     expect(page.get_by_text("8 openings")).to_be_visible()
@@ -147,3 +147,64 @@ def test_find_the_right_class_for_a_child_then_for_a_student(page, portal_url, a
     expect(cards.first).to_contain_text("Springboard Basics")
     expect(page.get_by_role("heading", name="Classes for Mia")).to_be_visible()
     assert_no_axe_violations(axe, page, "classes for a student")
+
+
+def _expect_error_next_to(page, control, error_id, text):
+    """The error is visible, and the control points at it for screen readers."""
+    error = page.locator(f"#{error_id}")
+    expect(error).to_be_visible()
+    expect(error).to_have_text(text)
+    expect(control).to_have_attribute("aria-describedby", re.compile(error_id))
+
+
+def test_find_the_right_class_shows_the_error_of_an_empty_form(page, portal_url, axe):
+    organization = build_portal(welcome=False)
+    _catalog(organization)
+    guardian = make_family(
+        organization, email="jo@example.com", password="correct-horse-9"
+    )
+    with scopes_disabled():
+        student_create(
+            family=guardian.family,
+            first_name="Mia",
+            last_name="Rivera",
+            date_of_birth=timezone.localdate() - datetime.timedelta(days=365 * 9),
+        )
+    page.set_viewport_size(DESKTOP)
+    # Not logged in: the birth date is the question, and its error sits by it.
+    page.goto(portal_url("swim", "booking/find/"))
+    page.get_by_role("button", name="Show Classes").click()
+    birth = page.get_by_label("Date of birth")
+    _expect_error_next_to(
+        page, birth, "id_date_of_birth_error", "Enter the date of birth."
+    )
+    expect(birth).to_have_attribute("aria-invalid", "true")
+
+    # Logged in with a student: nothing chosen points at "Who is the class
+    # for?" (the birth date is hidden until "Someone else").
+    page.goto(portal_url("swim", "login/"))
+    page.get_by_label(re.compile("^Email")).fill("jo@example.com")
+    page.get_by_label(re.compile("^Password")).fill("correct-horse-9")
+    page.get_by_role("button", name="Log In").click()
+    page.goto(portal_url("swim", "booking/find/"))
+    page.get_by_role("button", name="Show Classes").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the fields")
+    who = page.get_by_role("group", name="Who is the class for?")
+    _expect_error_next_to(
+        page, who, "id_student_error", "Choose one of your students, or someone else."
+    )
+    expect(who.get_by_role("radio", name="Mia")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    expect(page.get_by_label("Date of birth")).to_be_hidden()
+    assert_no_axe_violations(axe, page, "find the right class, nothing chosen")
+
+    # "Someone else" without a birth date: the birth date is shown, marked.
+    page.get_by_label("Someone else").check()
+    page.get_by_role("button", name="Show Classes").click()
+    _expect_error_next_to(
+        page,
+        page.get_by_label("Date of birth"),
+        "id_date_of_birth_error",
+        "Enter the date of birth.",
+    )

@@ -190,3 +190,16 @@ def test_phone_toolbar_folds_into_menu(portal_url, new_context):
 
     menu.get_by_role("link", name="Our Team").click()
     expect(page).to_have_url(portal_url("swim", "staff/"))
+
+
+def test_register_or_log_in_is_listed_once_in_the_menu(portal_url, new_context):
+    build_portal(locations=2, welcome=False)
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(portal_url("swim", "home/"))
+    open_dropdown(page, "Menu")
+    menu = toolbar(page).locator(".menu-dropdown .dropdown-panel")
+    login = menu.get_by_role("link", name="Register / Log In")
+    expect(login).to_have_count(1)
+    expect(login).to_be_visible()
+    login.click()
+    expect(page).to_have_url(portal_url("swim", "login/"))

@@ -41,6 +41,25 @@ def build_camps_and_parties():
             start_date=today + datetime.timedelta(days=8),
             end_date=today + datetime.timedelta(days=8),
         )
+        # A camp whose every day is closed.
+        record_create(
+            Event,
+            organization=organization,
+            name="Flooded Camp",
+            location=location,
+            start_date=today + datetime.timedelta(days=20),
+            end_date=today + datetime.timedelta(days=21),
+            daily_start=datetime.time(9),
+            daily_end=datetime.time(15),
+            price=Decimal("100.00"),
+        )
+        record_create(
+            Blackout,
+            organization=organization,
+            name="Flood repairs",
+            start_date=today + datetime.timedelta(days=20),
+            end_date=today + datetime.timedelta(days=21),
+        )
         package = record_create(
             PartyPackage,
             organization=organization,
@@ -66,14 +85,19 @@ def test_browse_a_camp_and_party_times(portal_url, page, axe):
     assert response.status == 200
     expect(page.get_by_role("heading", level=1, name="Camps")).to_be_visible()
     expect(page.get_by_text("20 openings")).to_be_visible()
+    flooded = page.locator(".card", has_text="Flooded Camp")
+    expect(flooded).to_contain_text("Cancelled")
+    expect(flooded).to_contain_text("falls in a closure (Flood repairs)")
+    expect(flooded).not_to_contain_text("opening")
+    expect(flooded.get_by_role("link")).to_have_count(0)
     assert_no_axe_violations(axe, page, "camps list")
 
-    page.get_by_role("link", name="Summer Splash Camp").click()
+    page.get_by_role("link", name="Summer Splash Camp", exact=True).click()
     expect(
         page.get_by_role("heading", level=1, name="Summer Splash Camp")
     ).to_be_visible()
     expect(page.get_by_text("Cancelled: Pool maintenance")).to_be_visible()
-    expect(page.get_by_text("60.00 USD per day")).to_be_visible()
+    expect(page.get_by_text("$60.00 per day")).to_be_visible()
     assert_no_axe_violations(axe, page, "camp detail")
 
     page.goto(portal_url("swim", "booking/parties/"))

@@ -4,7 +4,14 @@ import re
 
 from playwright.sync_api import expect
 
-from .support import BROWSER, NEWS_TITLES, build_portal, stop_clock
+from .support import (
+    BROWSER,
+    NEWS_TITLES,
+    PHONE,
+    assert_no_axe_violations,
+    build_portal,
+    stop_clock,
+)
 
 pytestmark = BROWSER
 
@@ -24,14 +31,14 @@ def test_carousel_shows_one_slide_with_its_image_and_steps(portal_url, page):
     expect(page.locator(".carousel .slide")).to_have_count(3)
     expect(page.locator(".carousel .slide:visible")).to_have_count(1)
     expect(current_title(page)).to_have_text(SLIDES[0])
-    # Its news image is the background, and the live server serves it.
-    background = page.locator(".carousel .slide:visible").evaluate(
-        "el => getComputedStyle(el).backgroundImage"
-    )
-    image_url = re.fullmatch(r'url\("(.+)"\)', background)
-    assert image_url, background
-    response = page.request.get(image_url[1])
-    assert response.ok, image_url[1]
+    # Its news image fills the slide (the wide crop on a landscape screen), and
+    # the live server serves it.
+    image = page.locator(".carousel .slide:visible .slide-image")
+    expect(image).to_be_visible()
+    image_url = image.evaluate("img => img.currentSrc")
+    assert ".fill-1600x900." in image_url, image_url
+    response = page.request.get(image_url)
+    assert response.ok, image_url
     assert response.headers["content-type"] == "image/jpeg"
 
     page.get_by_role("button", name="Next").click()
@@ -128,3 +135,32 @@ def test_click_to_begin_opens_the_dashboard(portal_url, page):
     page.get_by_role("link", name="Click to Begin").click()
     expect(page).to_have_url(portal_url("swim", "home/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to Swim School")
+
+
+def test_phone_shows_the_portrait_crop_filling_the_slide(portal_url, new_context, axe):
+    build_portal(carousel_seconds=3)
+    # Reduced motion keeps the first slide in place (and the real clock runs,
+    # which axe needs).
+    page = new_context(viewport=PHONE, reduced_motion="reduce").new_page()
+    page.goto(portal_url("swim"))
+    slide = page.locator(".carousel .slide:visible")
+    image = slide.locator(".slide-image")
+    expect(image).to_be_visible()
+    # The <picture> chose the portrait rendition (cropped around the focal point).
+    image_url = image.evaluate("img => img.currentSrc")
+    assert ".fill-720x1080." in image_url, image_url
+    assert page.request.get(image_url).ok
+    assert image.evaluate("img => img.naturalWidth") > 0
+    # It covers the whole slide, behind the card, without being stretched.
+    box, slide_box = image.bounding_box(), slide.bounding_box()
+    assert abs(box["width"] - slide_box["width"]) < 1
+    assert abs(box["height"] - slide_box["height"]) < 1
+    assert image.evaluate("img => getComputedStyle(img).objectFit") == "cover"
+    slide.locator(".slide-card").scroll_into_view_if_needed()
+    card = slide.locator(".slide-card").bounding_box()
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('.slide-card') !== null",
+        [card["x"] + card["width"] / 2, card["y"] + card["height"] / 2],
+    )
+    assert on_top, "the card is drawn over the image"
+    assert_no_axe_violations(axe, page, "landing on a phone")

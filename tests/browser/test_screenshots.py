@@ -1,6 +1,7 @@
 """Screenshots of the demo organization for the README (docs/screenshots/)."""
 
 import io
+import re
 from pathlib import Path
 
 from django.core.management import call_command
@@ -15,13 +16,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def wait_for_slide_background(page):
-    """CSS backgrounds are not awaited by screenshot(); load the current one."""
-    page.locator(".slide.is-current").evaluate(
-        """slide => new Promise((resolve, reject) => {
-            const image = new Image();
-            image.onload = resolve;
-            image.onerror = () => reject(new Error("no slide background"));
-            image.src = getComputedStyle(slide).backgroundImage.slice(5, -2);
+    """screenshot() does not wait for lazy pictures; load the current slide's."""
+    page.locator(".slide.is-current img").evaluate(
+        """image => image.decode().catch(() => {
+            throw new Error("no slide picture");
         })"""
     )
 
@@ -81,7 +79,35 @@ def test_readme_screenshots(portal_url, new_context):
     expect(parent.get_by_role("heading", name="Classes for Mia")).to_be_visible()
     shoot(parent, "find-class.png", DESKTOP)
 
+    # Enroll Mia in the first class she may take, then the cart and checkout
+    # with the demo's saved sandbox card.
+    parent.get_by_role("link", name=re.compile("^Enroll in ")).first.click()
+    parent.get_by_role("radio", name=re.compile("Mia")).check()
+    parent.get_by_role("button", name="Add to Cart").click()
+    expect(parent.locator(".toolbar-cart")).to_contain_text("1 item")
+    shoot(parent, "cart.png", DESKTOP)
+    parent.get_by_role("link", name="Check Out").click()
+    expect(parent.get_by_role("heading", name="Amount due today")).to_be_visible()
+    # The payment part: the saved sandbox card and bank account.
+    parent.get_by_role("button", name="Pay and Enroll").scroll_into_view_if_needed()
+    expect(parent.get_by_text("•••• 4242").first).to_be_visible()
+    shoot(parent, "checkout.png", DESKTOP)
+
     visitor = new_context(viewport=DESKTOP).new_page()
     visitor.goto(portal_url("demo", "register/"))
     expect(visitor.get_by_role("heading", name="Your login email")).to_be_visible()
     shoot(visitor, "register.png", DESKTOP)
+
+    # The admin as the demo's manager: Organization > Staff, with the note
+    # that names the time zone of the admin's dates.
+    staff = new_context(viewport=DESKTOP).new_page()
+    admin = portal_url("demo").replace("/portal/demo/", "/admin/")
+    staff.goto(f"{admin}login/")
+    staff.get_by_label("Email").fill("admin@example.com")
+    staff.get_by_label("Password").fill("portico-admin")
+    staff.get_by_role("button", name="Sign in").click()
+    expect(staff).to_have_url(admin)
+    staff.goto(f"{admin}staff/")
+    expect(staff.get_by_text("desk@example.com")).to_be_visible()
+    expect(staff.get_by_text("Times are in America/Chicago")).to_be_visible()
+    shoot(staff, "admin-staff.png", DESKTOP)

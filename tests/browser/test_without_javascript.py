@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from portal.catalog.models import Program
 from portal.catalog.services import class_create, record_create
+from portal.families.services import student_create
+from tests.factories import make_family
 
 from .support import BROWSER, NEWS_TITLES, build_portal
 
@@ -109,3 +111,33 @@ def test_find_the_right_class_and_filters_work_without_javascript(portal_url, pa
     page.get_by_role("button", name="Show Classes").click()
     expect(page).to_have_url(re.compile(r"date_of_birth=.*openings=on"))
     expect(page.locator(".class-card")).to_have_count(1)
+
+
+def test_find_the_right_class_error_is_next_to_its_field_without_javascript(
+    portal_url, page
+):
+    organization = build_portal(welcome=False)
+    guardian = make_family(
+        organization, email="jo@example.com", password="correct-horse-9"
+    )
+    with scopes_disabled():
+        student_create(
+            family=guardian.family,
+            first_name="Mia",
+            last_name="Rivera",
+            date_of_birth=timezone.localdate() - datetime.timedelta(days=365 * 9),
+        )
+    page.goto(portal_url("swim", "login/"))
+    page.get_by_label(re.compile("^Email")).fill("jo@example.com")
+    page.get_by_label(re.compile("^Password")).fill("correct-horse-9")
+    page.get_by_role("button", name="Log In").click()
+    page.goto(portal_url("swim", "booking/find/"))
+    page.get_by_role("button", name="Show Classes").click()
+    who = page.get_by_role("group", name="Who is the class for?")
+    error = page.locator("#id_student_error")
+    expect(error).to_be_visible()
+    expect(error).to_have_text("Choose one of your students, or someone else.")
+    expect(who).to_have_attribute("aria-describedby", "id_student_error")
+    expect(who.get_by_role("radio", name="Mia")).to_have_attribute(
+        "aria-invalid", "true"
+    )

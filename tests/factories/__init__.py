@@ -70,10 +70,12 @@ def make_staff(organization, **user_fields):
     return user
 
 
-def make_image(organization, title="Picture", color=(20, 90, 160)):
+def make_image(organization, title="Picture", color=(20, 90, 160), description=""):
     buffer = io.BytesIO()
     PILImage.new("RGB", (320, 180), color).save(buffer, format="JPEG")
-    image = Image(title=title, collection=organization.collection)
+    image = Image(
+        title=title, description=description, collection=organization.collection
+    )
     image.file = ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.jpg")
     image.save()
     return image
@@ -89,8 +91,9 @@ def make_news(organization, *, title="News item", on_landing=True, image=True, *
         title=title,
         summary=kw.pop("summary", f"Summary of {title}"),
         show_on_landing=on_landing,
-        image=make_image(organization, title) if image else None,
-        image_alt="A test picture",
+        image=make_image(organization, title, description="A test picture")
+        if image
+        else None,
         **kw,
     )
     index.add_child(instance=page)
@@ -171,8 +174,9 @@ def make_hold(student, *, expires_at, klass=None, event=None, party_slot=None):
     from portal.cart.models import Cart, CartItem
 
     with scopes_disabled():
-        cart = Cart.objects.create(
-            organization_id=student.organization_id, family_id=student.family_id
+        cart, _created = Cart.objects.get_or_create(
+            family_id=student.family_id,
+            defaults={"organization_id": student.organization_id},
         )
         return CartItem.objects.create(
             organization_id=student.organization_id,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -51,14 +53,6 @@ def test_landing_lists_only_landing_news_of_this_organization(client):
     assert "Click to Begin" in html
     assert 'href="/portal/swim/home/"' in html
     assert "Learn More" in html
-
-
-def test_landing_uses_the_news_image_as_background(client):
-    org = make_organization(slug="swim")
-    make_news(org, title="With picture")
-    make_news(org, title="No picture", image=False)
-    html = client.get("/portal/swim/").content.decode()
-    assert html.count("background-image: url(") == 1
 
 
 def test_landing_without_news_still_offers_click_to_begin(client):
@@ -173,3 +167,30 @@ def test_portal_root_lists_open_portals(client):
     html = client.get("/portal/").content.decode()
     assert "Open Swim" in html and "Closed Gym" not in html
     assert client.get("/").status_code == 302
+
+
+def title_of(html):
+    match = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert match, html[:300]
+    return match[1]
+
+
+def test_landing_title_says_the_organization_name_once(client):
+    org = make_organization(name="Swim School", slug="swim")
+    html = client.get("/portal/swim/").content.decode()
+    assert title_of(html) == "Swim School"
+    headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", html, re.S)
+    assert [h for h in headings if "Swim School" in h] == ["Swim School"]
+    # Other pages still say where they belong.
+    assert title_of(client.get("/portal/swim/news/").content.decode()) == (
+        "News · Swim School"
+    )
+    home = home_of(org)
+    home.seo_title = "Swim lessons in Springfield"
+    home.save_revision().publish()
+    html = client.get("/portal/swim/").content.decode()
+    assert title_of(html) == "Swim lessons in Springfield · Swim School"
+    home.seo_title = "Swim School: lessons for every age"
+    home.save_revision().publish()
+    html = client.get("/portal/swim/").content.decode()
+    assert title_of(html) == "Swim School: lessons for every age"

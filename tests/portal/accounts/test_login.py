@@ -3,7 +3,6 @@ from django.core import mail
 from django.core.cache import cache
 from django_scopes import scopes_disabled
 
-from portal.accounts import throttle
 from tests.factories import make_family, make_organization, make_policy, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -100,26 +99,6 @@ def test_suspending_a_logged_in_family_ends_its_portal_access(client, org):
     response = client.get("/portal/swim/account/")
     assert response.status_code == 302
     assert response["Location"].startswith("/portal/swim/login/")
-
-
-def test_throttle_cools_off_without_permanent_lockout(client, org, monkeypatch):
-    make_family(org, email="mom@example.com")
-    for _ in range(throttle.LIMITS["email"]):
-        _login(client, "mom@example.com", "wrong-password-1")
-    blocked = _login(client, "mom@example.com")
-    assert "Too many attempts" in blocked.content.decode()
-    assert "_auth_user_id" not in client.session
-    # Another address is throttled per email too, but only for the cool-off.
-    cache.clear()  # the window passing
-    assert _login(client, "mom@example.com").status_code == 302
-
-
-def test_throttle_per_address_covers_many_emails(client, org):
-    for i in range(throttle.LIMITS["ip"]):
-        _login(client, f"guess{i}@example.com", "wrong-password-1")
-    make_family(org, email="mom@example.com")
-    response = _login(client, "mom@example.com")
-    assert "Too many attempts" in response.content.decode()
 
 
 def test_logout_needs_post_and_ends_the_session(client, org):
@@ -316,3 +295,35 @@ def test_switch_organization_lists_the_logins_other_portals(client, org):
     html = client.get("/portal/swim/home/").content.decode()
     assert "Switch Organization: Gym Two" in html
     assert client.get("/portal/gymtwo/home/").wsgi_request.family is not None
+
+
+def _reset_password(client, email, password="a brand new pass"):
+    client.post("/portal/swim/password/forgot/", {"email": email})
+    code = next(w for w in mail.outbox[-1].subject.split() if w.isdigit())
+    return client.post(
+        "/portal/swim/password/reset/",
+        {"code": code, "password1": password, "password2": password},
+        follow=True,
+    )
+
+
+def test_after_a_reset_the_parent_is_told_they_are_logged_in(client, org):
+    make_family(org, email="mom@example.com")
+    page = _reset_password(client, "mom@example.com")
+    html = page.content.decode()
+    assert page.redirect_chain[-1][0] == "/portal/swim/home/"
+    assert "Your password is changed." in html
+    assert "Please log in" not in html
+    assert "Log Out" in html
+
+
+def test_after_a_reset_without_portal_access_the_parent_is_asked_to_log_in(client, org):
+    guardian = make_family(org, email="mom@example.com")
+    with scopes_disabled():
+        guardian.family.is_suspended = True
+        guardian.family.save()
+    page = _reset_password(client, "mom@example.com")
+    html = page.content.decode()
+    assert page.redirect_chain[-1][0] == "/portal/swim/login/"
+    assert "Your password is changed. Please log in." in html
+    assert "_auth_user_id" not in client.session

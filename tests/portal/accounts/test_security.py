@@ -82,3 +82,45 @@ def test_production_uses_a_strong_password_hasher():
         cwd=settings.BASE_DIR,
     ).stdout.strip()
     assert out.endswith("ScryptPasswordHasher")
+
+
+def _production_settings(env):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django;"
+        "from django.conf import settings;"
+        "print(settings.CACHES['default']['BACKEND'])"
+    )
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REDIS_URL", "WEB_CONCURRENCY")
+    }
+    environ.update(
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env=environ,
+    )
+
+
+def test_production_refuses_several_workers_without_a_shared_cache():
+    refused = _production_settings({"WEB_CONCURRENCY": "4"})
+    assert refused.returncode != 0
+    assert "Set REDIS_URL" in refused.stderr
+    one = _production_settings({"WEB_CONCURRENCY": "1"})
+    assert one.returncode == 0, one.stderr
+    shared = _production_settings(
+        {"WEB_CONCURRENCY": "4", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    )
+    assert shared.returncode == 0, shared.stderr
+    assert shared.stdout.strip().endswith("RedisCache")

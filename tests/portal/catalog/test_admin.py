@@ -172,15 +172,17 @@ def test_class_form_bad_input(client, setup, overrides, message):
 
 def test_class_edit_shows_enrolled_held_and_open_seats(client, setup):
     alpha = setup["alpha"]
-    guardian = make_family(alpha, email="mom@example.com", students=("Mia", "Leo"))
+    guardian = make_family(
+        alpha, email="mom@example.com", students=("Mia", "Leo", "Ava")
+    )
     client.post(reverse("class:add"), class_post_data(setup, capacity=5))
     with scopes_disabled():
         klass = Class.objects.get(name="Tadpoles")
-        first, second = guardian.family.students.all()
+        first, *others = guardian.family.students.order_by("pk")
         enrollment_add(student=first, klass=klass)
-    for minutes in (15, -1):  # one live hold, one expired
+    for student, minutes in zip(others, (15, -1), strict=True):  # live, expired
         make_hold(
-            second,
+            student,
             klass=klass,
             expires_at=timezone.now() + datetime.timedelta(minutes=minutes),
         )
@@ -194,3 +196,58 @@ def test_class_edit_shows_enrolled_held_and_open_seats(client, setup):
         ("Held in carts", "1"),
         ("Open", "3"),
     ]
+
+
+@pytest.fixture
+def crowded_class(client, setup):
+    """A class of capacity 5 with three students enrolled."""
+    guardian = make_family(setup["alpha"], students=("Ann", "Bea", "Cal"))
+    client.post(reverse("class:add"), class_post_data(setup, capacity=5))
+    with scopes_disabled():
+        klass = Class.objects.get(name="Tadpoles")
+        for student in guardian.family.students.all():
+            enrollment_add(student=student, klass=klass)
+    return klass
+
+
+def capacity_field_html(html):
+    """The Capacity field's wrapper: its label, input and errors."""
+    start = html.index('for="id_capacity"')
+    return html[start : html.index('for="id_gender"')]
+
+
+def test_capacity_below_enrolled_is_refused_with_the_count(
+    client, setup, crowded_class
+):
+    url = reverse("class:edit", args=[crowded_class.pk])
+    response = client.post(url, class_post_data(setup, capacity=2, name="Renamed"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "3 students are enrolled in this class" in capacity_field_html(html)
+    assert 'name="confirm_capacity"' in html
+    assert "Save anyway" in html
+    with scopes_disabled():
+        crowded_class.refresh_from_db()
+    assert (crowded_class.capacity, crowded_class.name) == (5, "Tadpoles")
+
+
+def test_capacity_below_enrolled_saves_when_confirmed(client, setup, crowded_class):
+    url = reverse("class:edit", args=[crowded_class.pk])
+    data = class_post_data(setup, capacity=2, confirm_capacity="on")
+    response = client.post(url, data)
+    assert response.status_code == 302
+    with scopes_disabled():
+        crowded_class.refresh_from_db()
+    assert crowded_class.capacity == 2
+
+
+def test_capacity_check_does_not_get_in_the_way(client, setup, crowded_class):
+    url = reverse("class:edit", args=[crowded_class.pk])
+    html = client.get(url).content.decode()
+    assert 'name="confirm_capacity"' not in html
+    # Down to the enrolled count, and other edits, save at once.
+    response = client.post(url, class_post_data(setup, capacity=3, name="Frogs"))
+    assert response.status_code == 302
+    with scopes_disabled():
+        crowded_class.refresh_from_db()
+    assert (crowded_class.capacity, crowded_class.name) == (3, "Frogs")

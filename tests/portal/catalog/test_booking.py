@@ -50,7 +50,7 @@ def test_class_list_columns_order_and_openings(client, catalog):
     html = response.content.decode()
     # Program, then weekday and time; running classes only.
     assert names(response) == ["Kids Swim", "Full Class", "Tiny Tots", "Girls Gym"]
-    assert "Tuesday 4:00 PM–4:45 PM" in html
+    assert "Tuesday 4:00\u00a0PM–4:45\u00a0PM" in html
     assert "Ana Diaz" in html and "Ages 5–8" in html
     assert "1 opening" in html  # Kids Swim: 2 seats, 1 enrolled
     assert (
@@ -225,13 +225,13 @@ def hold(klass, student, *, minutes):
 def test_unexpired_cart_holds_take_seats_and_expired_ones_do_not(client, org, catalog):
     kids = catalog["kids"]  # 2 seats, 1 enrolled
     with scopes_disabled():
-        student = make_family(org, email="dad@example.com", students=("C",)).family
-        student = student.students.get()
-    hold(kids, student, minutes=-1)
+        family = make_family(org, email="dad@example.com", students=("C", "D")).family
+        first, second = family.students.order_by("pk")
+    hold(kids, first, minutes=-1)
     html = client.get("/portal/swim/booking/classes/").content.decode()
     assert "1 opening" in html.split("Kids Swim")[1].split("</li>")[0]
 
-    hold(kids, student, minutes=10)
+    hold(kids, second, minutes=10)
     response = client.get("/portal/swim/booking/classes/")
     card = response.content.decode().split("Kids Swim")[1].split("</li>")[0]
     assert "Full – waitlist available" in card

@@ -184,8 +184,8 @@ def test_detail_shows_days_prices_and_a_cancelled_day(client, org):
     assert response.status_code == 200
     html = text(response)
     assert "Summer Splash" in html
-    assert "250.00 USD for the whole camp" in html
-    assert "60.00 USD per day" in html
+    assert "$250.00 for the whole camp" in html
+    assert "$60.00 per day" in html
     assert "Ages 5 to 12" in html
     assert "Games and lessons." in html
     assert first.address_line1 in html
@@ -197,10 +197,89 @@ def test_detail_shows_days_prices_and_a_cancelled_day(client, org):
     assert '<time datetime="09:00">' in html
 
 
+def blackout(org, name, first, last, location=None, **fields):
+    with scopes_disabled():
+        return record_create(
+            Blackout,
+            organization=org,
+            location=location,
+            name=name,
+            start_date=TODAY + datetime.timedelta(days=first),
+            end_date=TODAY + datetime.timedelta(days=last),
+            **fields,
+        )
+
+
+def card_of(html, name):
+    return html.split(name)[1].split("</li>")[0]
+
+
+def test_a_camp_whose_every_day_is_blacked_out_is_cancelled_not_bookable(client, org):
+    first, second = locations(org)
+    cancelled = make_event(org, name="Storm Camp", days=(10, 14))
+    partly = make_event(org, name="Half Camp", days=(20, 24))
+    elsewhere = make_event(org, name="Dry Camp", days=(10, 14), location=second)
+    # Every day of Storm Camp: a closure of the whole organization for three
+    # days and one of its location for the rest.
+    blackout(org, "Spring Break", 9, 12)
+    blackout(org, "Repairs", 13, 14, location=first)
+    blackout(org, "Half closed", 21, 22, location=first)
+
+    html = text(client.get(events_url()))
+    storm = card_of(html, "Storm Camp")
+    assert "Cancelled" in storm
+    assert "Every day of this camp falls in a closure (Spring Break, Repairs)" in storm
+    assert "opening" not in storm and "$250.00" not in storm
+    # Nothing leads to booking it: its name is not a link.
+    assert events_url("detail", event_id=cancelled.pk) not in html
+    # A camp with some days closed, and one at the other pool, stay open.
+    assert "5 openings" in card_of(html, "Half Camp")
+    assert "Cancelled" not in card_of(html, "Half Camp")
+    assert events_url("detail", event_id=partly.pk) in html
+    assert "5 openings" in card_of(html, "Dry Camp")
+    assert events_url("detail", event_id=elsewhere.pk) in html
+
+    detail = text(client.get(events_url("detail", event_id=cancelled.pk)))
+    assert "Every day of this camp falls in a closure (Spring Break, Repairs)" in (
+        detail
+    )
+    assert "opening" not in detail
+    assert detail.count("Cancelled: Spring Break") == 3  # days 10 to 12
+    assert detail.count("Cancelled: Repairs") == 2  # days 13 and 14
+
+    half = text(client.get(events_url("detail", event_id=partly.pk)))
+    assert "5 openings" in half and "closure" not in half
+    assert half.count("Cancelled: Half closed") == 2
+
+
+def test_a_camp_cancelled_by_closures_of_some_hours(client, org):
+    # 9 AM to 3 PM camps; the pool is closed 8 to 10 AM on both days.
+    make_event(org, name="Morning Camp", days=(10, 11))
+    blackout(
+        org,
+        "Swim meet",
+        10,
+        11,
+        start_time=datetime.time(8),
+        end_time=datetime.time(10),
+    )
+    later = make_event(org, name="Afternoon Camp", days=(10, 11))
+    with scopes_disabled():
+        later.daily_start = datetime.time(13)
+        later.daily_end = datetime.time(16)
+        later.save()
+    html = text(client.get(events_url()))
+    morning = card_of(html, "Morning Camp")
+    assert "Cancelled" in morning and "(Swim meet)" in morning
+    assert "opening" not in morning
+    afternoon = card_of(html, "Afternoon Camp")
+    assert "5 openings" in afternoon and "Cancelled" not in afternoon
+
+
 def test_detail_without_per_day_price_shows_only_the_whole_camp(client, org):
     camp = make_event(org)
     html = text(client.get(events_url("detail", event_id=camp.pk)))
-    assert "250.00 USD for the whole camp" in html
+    assert "$250.00 for the whole camp" in html
     assert "per day" not in html
     assert "Cancelled" not in html
 
@@ -224,8 +303,8 @@ def test_parties_list_packages(client, org, other_org):
     html = text(response)
     assert "Pool Party" in html
     assert "90 minutes" in html
-    assert "300.00 USD" in html
-    assert "50.00 USD" in html
+    assert "$300.00" in html
+    assert "$50.00" in html
     assert "Up to 12" in html
     assert "Pizza included." in html
     assert "Gym Party" not in html

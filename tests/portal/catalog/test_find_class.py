@@ -350,3 +350,52 @@ def test_a_new_season_shows_on_the_next_search(client, org, catalog):
             schedules=[],
         )
     assert names(client.get(query)) == ["Winter Fives"]
+
+
+def test_nothing_chosen_points_at_the_question_that_is_shown(client, org, catalog):
+    guardian, mia = family_with_child(
+        org, email="jo@example.com", born=datetime.date(2019, 3, 10)
+    )
+    client.force_login(guardian.user)
+    # What the form sends when Show Classes is pressed with nothing chosen:
+    # the birth date and gender (hidden until "Someone else") are empty.
+    response = client.get(f"{FIND}?date_of_birth=&gender=")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="card-title"' not in html
+    assert "Please correct the fields marked below." in html
+    # The error belongs to "Who is the class for?", not to the hidden birth date.
+    assert (
+        '<ul class="errorlist" id="id_student_error">'
+        "<li>Choose one of your students, or someone else.</li></ul>"
+    ) in html
+    assert 'aria-describedby="id_student_error"' in html
+    assert re.search(r'<input[^>]*name="student"[^>]*aria-invalid="true"', html)
+    assert "Enter the date of birth." not in html
+    assert 'id="id_date_of_birth_error"' not in html
+
+
+def test_a_chosen_student_ignores_the_hidden_fields(client, org, catalog):
+    guardian, mia = family_with_child(
+        org, email="jo@example.com", born=datetime.date(2019, 3, 10)
+    )
+    client.force_login(guardian.user)
+    response = client.get(f"{FIND}?student={mia.pk}&date_of_birth=junk&gender=robot")
+    assert "Classes for Mia" in response.content.decode()
+    assert names(response) == ["Kids Swim", "Full Class"]
+    # A shared link with a birth date still works for a logged-in family.
+    shared = client.get(f"{FIND}?date_of_birth=2024-01-20")
+    assert names(shared) == ["Tiny Tots"]
+
+
+def test_empty_form_without_students_marks_the_birth_date(client, catalog):
+    html = client.get(f"{FIND}?date_of_birth=&gender=").content.decode()
+    assert (
+        '<ul class="errorlist" id="id_date_of_birth_error">'
+        "<li>Enter the date of birth.</li></ul>"
+    ) in html
+    assert re.search(
+        r'<input[^>]*name="date_of_birth"[^>]*aria-invalid="true"'
+        r'[^>]*aria-describedby="id_date_of_birth_error"',
+        html,
+    )

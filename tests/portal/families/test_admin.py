@@ -1,10 +1,12 @@
 """Staff see and change only their own organization's families and lookups."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from portal.families.models import Family, Student
+from portal.families.models import Family, Guardian, Student
 from snippets.models import CustomField, ReferralSource
 from tests.factories import make_family, make_organization, make_staff
 
@@ -28,6 +30,7 @@ def setup(client):
     client.force_login(staff)
     return {
         "alpha": alpha,
+        "bravo": bravo,
         "a_family": a_family,
         "b_family": b_family,
         "a_source": a_source,
@@ -115,3 +118,111 @@ def test_custom_choice_field_needs_choices(client, setup):
     assert "Give at least two choices." in response.content.decode()
     with scopes_disabled():
         assert not CustomField.objects.filter(label="T-shirt size").exists()
+
+
+# Search ------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(setup):
+    """Alpha's family "Anderson" has a second guardian, Okafor, with their own
+    e-mail and phone; Bravo has a family whose guardian has the same name."""
+    from portal.families.services import contact_add, guardian_add
+
+    with scopes_disabled():
+        actor = Guardian.objects.get(family=setup["a_family"], is_primary=True)
+        okafor = guardian_add(
+            actor=actor, first_name="Ngozi", last_name="Okafor", relationship="mother"
+        )
+        contact_add(
+            actor=actor,
+            kind="email",
+            guardian=okafor,
+            email="ngozi.okafor@example.net",
+            email_type="work",
+        )
+        contact_add(
+            actor=actor,
+            kind="phone",
+            guardian=okafor,
+            number="(312) 555-0199",
+            phone_type="mobile",
+        )
+    b_guardian = make_family(setup["bravo"], last_name="Bravoclan", students=("Bo",))
+    with scopes_disabled():
+        b_actor = b_guardian.family.guardians.get()
+        guardian_add(
+            actor=b_actor, first_name="Ngozi", last_name="Okafor", relationship="mother"
+        )
+    return setup
+
+
+@pytest.mark.parametrize("listing", ["family:index", "student:index"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Okafor",
+        "okaf",
+        "ngozi.okafor@example.net",
+        "(312) 555-0199",
+        "555-0199",
+        "3125550199",
+    ],
+)
+def test_staff_search_finds_by_guardian_name_email_and_phone(
+    client, searchable, listing, query
+):
+    response = client.get(reverse(listing), {"q": query})
+    assert response.status_code == 200
+    rows = list(response.context["object_list"])
+    expected = "Anderson" if listing == "family:index" else "Amy"
+    assert [str(row).split()[0] for row in rows] == [expected]
+    html = response.content.decode()
+    assert "Bravoclan" not in html and "Bo " not in html
+
+
+def test_search_runs_on_the_index_not_on_guardian_rows(client, searchable):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("family:index"), {"q": "Okafor"})
+    assert [str(row) for row in response.context["object_list"]] == ["Anderson"]
+    sql = [q["sql"].lower() for q in queries.captured_queries]
+    assert any("wagtailsearch_" in q for q in sql)
+    assert not any("families_guardian" in q or "families_contact" in q for q in sql)
+
+
+def test_search_index_follows_guardian_and_contact_changes(client, searchable):
+    from portal.families.models import ContactEmail
+    from portal.families.services import contact_update, guardian_update
+
+    with scopes_disabled():
+        actor = Guardian.objects.get(family=searchable["a_family"], is_primary=True)
+        okafor = Guardian.objects.get(family=searchable["a_family"], last_name="Okafor")
+        guardian_update(actor=actor, guardian=okafor, last_name="Eze")
+        email = ContactEmail.objects.get(guardian=okafor)
+        contact_update(actor=actor, contact=email, email="ngozi@eze.example.org")
+
+    def found(query):
+        response = client.get(reverse("family:index"), {"q": query})
+        return [str(row) for row in response.context["object_list"]]
+
+    assert found("Eze") == ["Anderson"]
+    assert found("ngozi@eze.example.org") == ["Anderson"]
+    assert found("ngozi.okafor@example.net") == []
+
+
+def test_families_from_before_the_index_are_found_after_rebuilding_it(
+    client, searchable
+):
+    from django.core.management import call_command
+    from wagtail.search.models import IndexEntry
+
+    IndexEntry.objects.all().delete()
+    assert (
+        list(
+            client.get(reverse("family:index"), {"q": "Okafor"}).context["object_list"]
+        )
+        == []
+    )
+    call_command("update_family_index", verbosity=0)
+    found = client.get(reverse("family:index"), {"q": "Okafor"}).context["object_list"]
+    assert [str(row) for row in found] == ["Anderson"]

@@ -497,9 +497,11 @@ def test_revoke_of_a_guardian_never_invited_changes_nothing(
     assert reload(john).invite_status == InviteStatus.NOT_INVITED
 
 
-def test_reset_password_mails_a_code_to_a_secondary_who_logs_in(
+def test_reset_password_mails_a_secondary_a_link_and_no_code(
     primary_client, org, primary
 ):
+    from portal.accounts.models import VerificationCode
+
     john = make_secondary(primary)
     path = url(org, f"guardians/{john.pk}/reset-password/")
     mail.outbox.clear()
@@ -507,10 +509,60 @@ def test_reset_password_mails_a_code_to_a_secondary_who_logs_in(
     assert mail.outbox == []  # not invited yet: nothing to reset
     accept_invite(primary, john)
     mail.outbox.clear()
-    assert primary_client.post(path).status_code == 302
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["john@example.com"]
-    assert re.search(r"\b\d{6}\b", mail.outbox[0].body)
+    response = primary_client.post(path, follow=True)
+    assert "John Smith was e-mailed a link to choose a new password." in (
+        response.content.decode()
+    )
+    (message,) = mail.outbox
+    assert message.to == ["john@example.com"]
+    assert "Mary Smith asks you to choose a new" in message.subject
+    assert "http://testserver/portal/swim/password/forgot/" in message.body
+    # Nothing to guess: no code exists, and the primary's session holds no
+    # reset in progress.
+    assert not re.search(r"\b\d{6}\b", message.subject + message.body)
+    with scopes_disabled():
+        assert not VerificationCode.objects.exists()
+    attempt = primary_client.post(
+        "/portal/swim/password/reset/",
+        {"code": "123456", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert attempt["Location"] == "/portal/swim/password/forgot/"
+
+
+def test_the_secondary_resets_their_password_from_the_link(
+    client, primary_client, org, primary
+):
+    john = accept_invite(primary, make_secondary(primary))
+    mail.outbox.clear()
+    primary_client.post(url(org, f"guardians/{john.pk}/reset-password/"))
+    forgot = re.search(r"http://testserver(/\S+/)", mail.outbox[0].body)[1]
+    primary_client.logout()
+    client.post(forgot, {"email": "john@example.com"})
+    code = re.search(r"\b\d{6}\b", mail.outbox[-1].subject)[0]
+    done = client.post(
+        "/portal/swim/password/reset/",
+        {
+            "code": code,
+            "password1": "a new one for john",
+            "password2": "a new one for john",
+        },
+    )
+    assert done.status_code == 302
+    assert client.get("/portal/swim/account/").wsgi_request.guardian == john
+
+
+def test_reset_password_requests_are_limited(primary_client, org, primary):
+    from portal.accounts.throttle import CODE_LIMITS
+
+    john = accept_invite(primary, make_secondary(primary))
+    path = url(org, f"guardians/{john.pk}/reset-password/")
+    mail.outbox.clear()
+    per_email = CODE_LIMITS["issue"][0]
+    for _ in range(per_email):
+        primary_client.post(path)
+    refused = primary_client.post(path, follow=True)
+    assert "Too many codes were asked for this email" in refused.content.decode()
+    assert len(mail.outbox) == per_email
 
 
 def test_primary_sees_only_name_status_and_actions_after_accept(
@@ -574,8 +626,16 @@ def test_secondary_sees_own_details_and_others_by_name(secondary_setup, org):
     assert "Edit" not in mary
     other = card(html, "Ann Smith")
     assert "ann@example.com" not in other and "Edit" not in other
-    for primary_only in ("Add Guardian", "Send Invite Email", "Revoke", "Payments"):
+    for primary_only in (
+        "Add Guardian",
+        "Send Invite Email",
+        "Revoke",
+        "May make payments",
+        "Allow Payments",
+    ):
         assert primary_only not in html
+    # Every guardian keeps their own stored payment methods.
+    assert "Stored Payment Methods" in html
 
 
 def test_secondary_edits_own_name(secondary_setup, org):

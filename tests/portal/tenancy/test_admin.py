@@ -240,22 +240,31 @@ def new_location_data(**fields):
     return data
 
 
-def test_add_form_offers_only_own_organization(alpha_client, orgs, layer):
+def test_add_form_has_no_organization_choice_for_single_organization_staff(
+    alpha_client, orgs, layer
+):
     response = alpha_client.get(reverse("location:add"))
     assert response.status_code == 200
-    form = response.context["form"]
-    assert list(form.fields["organization"].queryset) == [orgs.alpha]
-    assert form.fields["organization"].initial == orgs.alpha.pk
+    assert "organization" not in response.context["form"].fields
+    assert 'name="organization"' not in text(response)
     assert_no_bravo_data(response)
 
 
-def test_creating_location_for_other_organization_is_refused(alpha_client, orgs, layer):
+def test_organization_posted_by_single_organization_staff_is_ignored(
+    alpha_client, orgs, layer
+):
     response = alpha_client.post(
         reverse("location:add"), new_location_data(organization=str(orgs.bravo.pk))
     )
-    assert response.status_code == 200
-    assert "Select a valid choice" in str(response.context["form"].errors)
-    assert location_names() == ["Alpha Lakeside Pool", "Bravo Secret Arena"]
+    assert response.status_code == 302
+    with scopes_disabled():
+        created = Location.objects.get(name="Alpha North Pool")
+        assert created.organization_id == orgs.alpha.pk
+        assert list(
+            Location.objects.filter(organization=orgs.bravo).values_list(
+                "name", flat=True
+            )
+        ) == ["Bravo Secret Arena"]
 
 
 def test_creating_location_without_choosing_uses_the_staff_organization(
@@ -272,6 +281,12 @@ def test_staff_of_two_organizations_must_choose(client, orgs, layer):
     user = make_staff(orgs.alpha)
     staff_membership_create(organization=orgs.bravo, user=user)
     client.force_login(user)
+    form_page = client.get(reverse("location:add"))
+    field = form_page.context["form"].fields["organization"]
+    assert field.required
+    assert list(field.queryset) == [orgs.alpha, orgs.bravo]
+    assert '<option value="">' not in text(form_page)
+
     response = client.post(reverse("location:add"), new_location_data())
     assert response.status_code == 200
     assert response.context["form"].errors["organization"] == [
@@ -279,16 +294,25 @@ def test_staff_of_two_organizations_must_choose(client, orgs, layer):
     ]
     assert "Alpha North Pool" not in location_names()
 
+    response = client.post(
+        reverse("location:add"), new_location_data(organization=str(orgs.bravo.pk))
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Location.objects.get(name="Alpha North Pool").organization == orgs.bravo
 
-def test_moving_own_location_to_other_organization_is_refused(
+
+def test_moving_own_location_to_other_organization_is_ignored(
     alpha_client, orgs, layer
 ):
     url = reverse("location:edit", args=[orgs.alpha_location.pk])
-    data = edit_form_data(alpha_client, url, organization=str(orgs.bravo.pk))
+    data = edit_form_data(alpha_client, url, city="Ashford")
+    data["organization"] = str(orgs.bravo.pk)
     response = alpha_client.post(url, data)
-    assert response.status_code == 200
-    assert "Select a valid choice" in str(response.context["form"].errors)
-    assert reload(orgs.alpha_location).organization_id == orgs.alpha.pk
+    assert response.status_code == 302
+    location = reload(orgs.alpha_location)
+    assert location.city == "Ashford"
+    assert location.organization_id == orgs.alpha.pk
 
 
 def test_invalid_portal_settings_show_an_error_and_change_nothing(
@@ -313,7 +337,7 @@ def test_duplicate_location_name_in_same_organization_is_refused(
 ):
     response = alpha_client.post(
         reverse("location:add"),
-        new_location_data(name="Alpha Lakeside Pool", organization=orgs.alpha.pk),
+        new_location_data(name="Alpha Lakeside Pool"),
     )
     assert response.status_code == 200
     assert "already exists" in str(response.context["form"].errors)
@@ -425,14 +449,17 @@ def test_other_organization_pages_cannot_be_edited(alpha_client, orgs, news):
 def test_other_organization_page_explorer_is_refused(alpha_client, orgs, news):
     for page in (home_of(orgs.bravo), news_index_of(orgs.bravo)):
         response = alpha_client.get(reverse("wagtailadmin_explore", args=[page.pk]))
-        assert_refused(response)
-        # Wagtail sends the user to the top of the part they may explore.
-        assert response["Location"] == reverse(
-            "wagtailadmin_explore", args=[home_of(orgs.alpha).pk]
-        )
-        followed = alpha_client.get(response["Location"])
-        assert followed.status_code == 200
-        assert_no_bravo_data(followed)
+        assert response.status_code == 404
+        assert_no_bravo_data(response)
+    # From the top of the tree Wagtail sends staff to their own part.
+    top = alpha_client.get(reverse("wagtailadmin_explore_root"))
+    assert top.status_code == 302
+    assert top["Location"] == reverse(
+        "wagtailadmin_explore", args=[home_of(orgs.alpha).pk]
+    )
+    followed = alpha_client.get(top["Location"])
+    assert followed.status_code == 200
+    assert_no_bravo_data(followed)
 
 
 def test_staff_cannot_add_a_page_under_other_organization(alpha_client, orgs, news):

@@ -62,3 +62,44 @@ def test_scope_limits_queries_to_the_requested_organization(client):
     make_organization(slug="bbb", locations=2)
     response = client.get("/portal/aaa/home/")
     assert [loc.organization.slug for loc in response.wsgi_request.locations] == ["aaa"]
+
+
+# Addresses whose account name the middleware cannot accept: each is a 404,
+# never a view running without an organization.
+BAD_ACCOUNT_NAMES = [
+    "DEMO",  # uppercase
+    "Demo",
+    "demo_x",  # underscore
+    "demo.x",  # dot
+    "démo",  # unicode
+    "demo-",  # trailing hyphen
+    "-demo",  # leading hyphen
+    "de--mo",  # double hyphen
+]
+PORTAL_ADDRESSES = [
+    "",  # landing (Wagtail's catch-all)
+    "home/",
+    "booking/",
+    "login/",
+    "register/",
+    "account/",
+    "account/students/add/",
+    "news/",  # Wagtail's catch-all
+    "policies/liability-waiver/",  # Wagtail's catch-all
+]
+
+
+@pytest.mark.parametrize("name", BAD_ACCOUNT_NAMES)
+def test_account_names_the_middleware_refuses_are_404(client, name):
+    make_organization(slug="demo")
+    for address in PORTAL_ADDRESSES:
+        response = client.get(f"/portal/{name}/{address}")
+        assert response.status_code == 404, (name, address, response.status_code)
+    assert client.post(f"/portal/{name}/login/", {}).status_code == 404
+    assert client.get(f"/parentportal/{name}/home/").status_code == 404
+
+
+def test_a_good_account_name_still_reaches_every_kind_of_page(client):
+    make_organization(slug="swim-2")
+    for address in ["", "home/", "booking/", "login/", "news/"]:
+        assert client.get(f"/portal/swim-2/{address}").status_code == 200, address
