@@ -1,8 +1,11 @@
 """Enrollments: a student's place in a class, camp or party.
 
-Only what "Coming Up!" needs so far; enrolling, drops and waitlists follow.
+An active enrollment takes a seat; a waitlist enrollment takes none and
+waits in the order it was made. `days` holds the chosen camp days (ISO dates)
+where a camp is sold by the day; empty means every day.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +16,7 @@ from portal.tenancy.models import TenantModel
 
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
+    WAITLIST = "waitlist", _("Waitlist")
     DROPPED = "dropped", _("Dropped")
 
 
@@ -52,6 +56,14 @@ class Enrollment(TenantModel):
         max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
     starts_on = models.DateField(_("first day"), null=True, blank=True)
+    days = models.JSONField(default=list, blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,7 +76,15 @@ class Enrollment(TenantModel):
         constraints = [
             models.CheckConstraint(
                 condition=ONE_OFFERING, name="enrollment_one_offering"
-            )
+            ),
+            # The same student never takes (or waits for) a class twice.
+            models.UniqueConstraint(
+                fields=["student", "klass"],
+                condition=models.Q(
+                    klass__isnull=False, status__in=["active", "waitlist"]
+                ),
+                name="enrollment_student_class_once",
+            ),
         ]
 
     def __str__(self):

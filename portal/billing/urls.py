@@ -1,0 +1,42 @@
+"""My Account > Payments under /portal/<slug>/ (`urlpatterns`, namespace
+"billing") and the gateways' own addresses under /gateway/
+(`gateway_urlpatterns`, namespace "gateway"): the sandbox's entry page and
+the webhooks, which belong to no portal page."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("account/payments/", views.payments, name="payments"),
+    path("account/payments/add/", views.payment_method_add, name="payment_method_add"),
+    path(
+        "account/payments/<int:method_id>/default/",
+        views.payment_method_default,
+        name="payment_method_default",
+    ),
+    path(
+        "account/payments/<int:method_id>/recurring/",
+        views.payment_method_recurring,
+        name="payment_method_recurring",
+    ),
+    path(
+        "account/payments/<int:method_id>/delete/",
+        views.payment_method_delete,
+        name="payment_method_delete",
+    ),
+]
+
+gateway_urlpatterns = (
+    [
+        path("sandbox/entry/", views.sandbox_entry, name="sandbox_entry"),
+        path(
+            "<slug:provider>/webhook/<slug:org_slug>/",
+            views.gateway_webhook,
+            name="webhook",
+        ),
+    ],
+    "gateway",
+)
