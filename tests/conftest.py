@@ -12,8 +12,16 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Each test stores (and the live server serves) uploads in its own folder."""
+    """Each test stores (and the live server serves) uploads in its own folder,
+    and keeps private files (statement batches) in another."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
     yield
 
 

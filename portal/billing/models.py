@@ -16,6 +16,7 @@ expiry.
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -183,13 +184,23 @@ class Allocation(AppendOnlyModel):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     created_at = models.DateTimeField(default=timezone.now)
+    # Allocations written with their source entry share its transaction and
+    # need no key of their own. Those written later (Apply Credit: credit
+    # already on the ledger applied to charges) carry one, so a retried
+    # request applies nothing twice.
+    idempotency_key = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         verbose_name = _("allocation")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="allocation_positive_amount"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="allocation_idempotency_key",
+            ),
         ]
         triggers = [APPEND_ONLY]
 
@@ -206,8 +217,19 @@ class PaymentStatus(models.TextChoices):
     VOIDED = "voided", _("Voided")
 
 
+class PaymentPurpose(models.TextChoices):
+    CHECKOUT = "checkout", _("Checkout")
+    BALANCE = "balance", _("Payment on account")
+    TUITION = "tuition", _("Tuition billing")
+    STAFF = "staff", _("Recorded by staff")
+
+
 class Payment(TenantModel):
-    """One attempt to take money through a gateway (mutable status)."""
+    """One attempt to take money through a gateway (mutable status).
+
+    `purpose` tells the job that settles a pending payment what the money
+    was for: a checkout's cart, or the charges listed in `charge_ids`
+    (Make Payment, tuition billing, a payment taken by staff)."""
 
     family = models.ForeignKey(
         "families.Family", on_delete=models.PROTECT, related_name="payments"
@@ -248,6 +270,22 @@ class Payment(TenantModel):
     last4 = models.CharField(max_length=4, blank=True)
     failure_code = models.CharField(max_length=40, blank=True)
     failure_message = models.CharField(max_length=200, blank=True)
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=10,
+        choices=PaymentPurpose.choices,
+        default=PaymentPurpose.CHECKOUT,
+    )
+    # Ledger entry ids of the charges this payment pays, in order (not for a
+    # checkout, whose charges are written with the payment).
+    charge_ids = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -413,3 +451,125 @@ class SandboxCharge(models.Model):
                 name="sandbox_charge_idempotency_key",
             )
         ]
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class StatementKind(models.TextChoices):
+    STATEMENT = "statement", _("Statement")
+    LEDGER = "ledger", _("Ledger")
+    YEAR_END = "year_end", _("Year-end statement")
+
+
+class Statement(TenantModel):
+    """A statement, ledger or year-end statement as it was issued.
+
+    `content` holds everything the PDF printed (header, addresses, lines,
+    aging, totals) at the moment of issue, so a reprint is identical however
+    the ledger has moved since. Numbers count up per organization."""
+
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.PROTECT, related_name="statements"
+    )
+    location = models.ForeignKey(
+        "tenancy.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=StatementKind.choices)
+    number = models.PositiveIntegerField(_("number"))
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    as_of = models.DateField(_("as of"))
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    content = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
+    total = models.DecimalField(_("total"), default=0, **MONEY)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    batch = models.ForeignKey(
+        "billing.StatementBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("statement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="statement_number"
+            )
+        ]
+        indexes = [models.Index(fields=["family", "issued_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Printing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class StatementBatch(TenantModel):
+    """Statements printed for many families in the background.
+
+    The worker records its progress here (done of total) for the admin to
+    poll, and stores the one PDF of every statement in private storage."""
+
+    location = models.ForeignKey(
+        "tenancy.Location", on_delete=models.PROTECT, related_name="+"
+    )
+    as_of = models.DateField(_("statement date"))
+    family_ids = models.JSONField(default=list)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=BatchStatus.choices,
+        default=BatchStatus.QUEUED,
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    pdf = models.FileField(
+        storage=private_storage, upload_to="statement-batches/", blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("statement batch")
+        verbose_name_plural = _("statement batches")
+
+    def __str__(self):
+        return f"{self.location} {self.as_of}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == BatchStatus.DONE else 0
+        return min(100, self.done * 100 // self.total)

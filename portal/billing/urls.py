@@ -5,7 +5,7 @@ the webhooks, which belong to no portal page."""
 
 from django.urls import path
 
-from . import views
+from . import statement_views, views
 
 app_name = "billing"
 
@@ -27,6 +27,8 @@ urlpatterns = [
         views.payment_method_delete,
         name="payment_method_delete",
     ),
+    # Transaction History, statements and ledgers (statement_views.py).
+    *statement_views.urlpatterns,
 ]
 
 gateway_urlpatterns = (

@@ -38,3 +38,12 @@ def register_gateway_menu_item():
         icon_name="lock",
         order=201,
     )
+
+
+# The other billing screens register their own URLs and menu items.
+from . import (  # noqa: E402, F401
+    batch_admin,
+    family_admin,
+    report_admin,
+    tuition_admin,
+)

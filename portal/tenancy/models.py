@@ -246,6 +246,38 @@ class PortalSettings(models.Model):
         ),
     )
 
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
+        help_text=_("Printed at the top of statements."),
+    )
+    tax_id = models.CharField(
+        _("tax ID"),
+        max_length=40,
+        blank=True,
+        help_text=_("Printed on year-end statements for dependent-care (FSA) claims."),
+    )
+    show_credit = models.BooleanField(
+        _("show credit"),
+        default=True,
+        help_text=_(
+            "Families see their credit under My Account > Payments and may "
+            "apply it to outstanding charges."
+        ),
+    )
+    show_full_ledger_history = models.BooleanField(
+        _("show full ledger history"),
+        default=False,
+        help_text=_(
+            "Families may choose any date range for their ledger; otherwise "
+            "it covers the last 30 days."
+        ),
+    )
+
     objects = ScopedManager(organization="organization")
 
     class Meta:

@@ -111,6 +111,15 @@ class PortalSettingsViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSe
                 ],
                 heading=_("Enrolling and payments"),
             ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("show_credit"),
+                    FieldPanel("show_full_ledger_history"),
+                    FieldPanel("logo"),
+                    FieldPanel("tax_id"),
+                ],
+                heading=_("Statements and account history"),
+            ),
         ]
     )
 
