@@ -199,6 +199,11 @@ def _fulfil(*, payment, family, items, quotes, by, now, policy_accepts=()):
                 student=item.student, klass=item.klass, by=by, starts_on=None
             )
         else:
+            # A hold still unexpired is this family's seat. One that lapsed
+            # (the settle job finishing a payment long after the checkout)
+            # must find a free seat again under the offering's lock; if
+            # another family took it, enrolling fails and the caller gives
+            # the approved charge back by its key.
             enrollment = enrollment_add(
                 student=item.student,
                 klass=item.klass,
@@ -208,6 +213,8 @@ def _fulfil(*, payment, family, items, quotes, by, now, policy_accepts=()):
                 starts_on=_starts_on(item, now),
                 days=item.days,
                 by=by,
+                check_seats=item.expires_at <= now,
+                now=now,
             )
         enrollments.append(enrollment)
         offering = _offering(item)

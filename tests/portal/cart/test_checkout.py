@@ -368,3 +368,59 @@ def test_an_empty_cart_cannot_check_out(org, gateway, guardian, unscoped):
     with pytest.raises(CheckoutError) as error:
         pay(guardian)
     assert error.value.code == "empty"
+
+
+def test_settling_after_the_hold_lapsed_and_the_seat_went_refunds_by_key(
+    org, gateway, guardian, family, unscoped
+):
+    klass = make_class(org, capacity=1)
+    cart_add(family=family, student=kid(family), klass=klass)
+    gateway.timeout_after_approval = 1
+    gateway.find_unknown = True
+    with pytest.raises(CheckoutError):
+        pay(guardian)
+    payment = Payment.objects.get()
+    assert payment.status == "pending"
+    # The checkout's hold lapses; another family takes the last seat.
+    CartItem.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    other = make_family(org, students=("Zed",)).family
+    cart_add(family=other, student=kid(other, "Zed"), klass=klass)
+    gateway.find_unknown = False
+    with nothing_written(family):
+        settle_pending_payments.call(older_than_minutes=15)
+    payment.refresh_from_db()
+    assert payment.status == "voided"
+    assert [(key, amount) for _ref, amount, key in gateway.refunds] == [
+        (f"{payment.idempotency_key}:void", payment.amount)
+    ]
+    assert not Enrollment.objects.filter(student__family=family).exists()
+    assert Class.objects.get(pk=klass.pk).seats_taken == 0
+    # Settling again gives nothing back twice.
+    settle_pending_payments.call(older_than_minutes=15)
+    assert len(gateway.refunds) == 1
+
+
+def test_settling_after_the_hold_lapsed_enrolls_when_a_seat_is_still_free(
+    org, gateway, guardian, family, unscoped
+):
+    klass = make_class(org, capacity=2)
+    cart_add(family=family, student=kid(family), klass=klass)
+    gateway.timeout_after_approval = 1
+    gateway.find_unknown = True
+    with pytest.raises(CheckoutError):
+        pay(guardian)
+    payment = Payment.objects.get()
+    CartItem.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    other = make_family(org, students=("Zed",)).family
+    cart_add(family=other, student=kid(other, "Zed"), klass=klass)
+    gateway.find_unknown = False
+    settle_pending_payments.call(older_than_minutes=15)
+    payment.refresh_from_db()
+    assert payment.status == "confirmed" and gateway.refunds == []
+    assert Enrollment.objects.filter(student__family=family).count() == 1
