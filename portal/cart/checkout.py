@@ -184,7 +184,9 @@ def _decline_error(code, message=""):
 # Step 3, shared with the settle task -----------------------------------------
 
 
-def _fulfil(*, payment, family, items, quotes, by, now, policy_accepts=()):
+def _fulfil(
+    *, payment, family, items, quotes, by, now, policy_accepts=(), base_url=""
+):
     """Enroll, post the charges and the payment, empty the cart. Runs inside
     the caller's transaction. Returns the enrollments."""
     from portal.billing.services import charge_post, payment_post
@@ -249,7 +251,9 @@ def _fulfil(*, payment, family, items, quotes, by, now, policy_accepts=()):
 
     payment_id = payment.pk
     transaction.on_commit(
-        lambda: send_checkout_confirmation.enqueue(payment_id=payment_id)
+        lambda: send_checkout_confirmation.enqueue(
+            payment_id=payment_id, base_url=base_url
+        )
     )
     return enrollments
 
@@ -287,6 +291,7 @@ def payment_complete(
     policy_accepts=(),
     gateway=None,
     restore=None,
+    base_url="",
 ):
     """Step 3 after the gateway approved: exactly once per Payment (the row
     is locked, and a Payment no longer pending is left alone). Returns the
@@ -319,6 +324,7 @@ def payment_complete(
                 by=by,
                 now=now,
                 policy_accepts=policy_accepts,
+                base_url=base_url,
             )
     except Exception:  # noqa: BLE001 - any failure after approval is voided
         logger.exception("Checkout %s failed after approval", payment.pk)
@@ -381,7 +387,12 @@ class Checkout:
         policies_accepted=(),
         by=None,
         now=None,
+        base_url: str = "",
     ):
+        # Where the confirmation e-mail's link to the receipt starts
+        # (`accounts.emails.site_url(request)`); the configured base URL
+        # when empty.
+        self.base_url = base_url
         self.family = family
         self.organization = family.organization
         self.guardian = guardian
@@ -602,6 +613,7 @@ class Checkout:
                     by=self.by,
                     now=now,
                     policy_accepts=self.policy_accepts,
+                    base_url=self.base_url,
                 )
         return payment
 
@@ -713,5 +725,6 @@ class Checkout:
             policy_accepts=self.policy_accepts,
             gateway=gateway,
             restore=self.restore,
+            base_url=self.base_url,
         )
         return self._outcome(Payment.objects.get(pk=payment.pk))

@@ -77,10 +77,12 @@ def confirmation_context(*, payment, receipt):
 
 
 @task()
-def send_checkout_confirmation(*, payment_id, language=None):
+def send_checkout_confirmation(*, payment_id, base_url="", language=None):
     """E-mail the receipt of a confirmed checkout to the guardian who paid
-    (else the primary guardian)."""
-    from portal.accounts.emails import deliver_portal_email
+    (else the primary guardian), with a link back to the receipt page."""
+    from django.urls import reverse
+
+    from portal.accounts.emails import deliver_portal_email, site_url
     from portal.billing.models import Payment
 
     from .selectors import checkout_receipt
@@ -108,7 +110,17 @@ def send_checkout_confirmation(*, payment_id, language=None):
             organization=organization,
             to=to,
             template="checkout_confirmation",
-            context=confirmation_context(payment=payment, receipt=receipt),
+            context={
+                **confirmation_context(payment=payment, receipt=receipt),
+                "receipt_url": (base_url or site_url()).rstrip("/")
+                + reverse(
+                    "cart:done",
+                    kwargs={
+                        "org_slug": organization.slug,
+                        "key": payment.idempotency_key,
+                    },
+                ),
+            },
         )
 
 
@@ -116,7 +128,7 @@ def payment_settle(*, payment, now=None) -> str:
     """Ask the gateway what became of a pending Payment and finish it:
     "confirmed", "failed", or "pending" when the gateway still cannot say."""
     from portal.billing.gateways import GatewayError, gateway_for
-    from portal.billing.models import PaymentStatus
+    from portal.billing.models import PaymentPurpose, PaymentStatus
 
     from .checkout import CheckoutError, _fail, payment_complete
 
@@ -131,6 +143,11 @@ def payment_settle(*, payment, now=None) -> str:
         result = gateway.find_charge(idempotency_key=payment.idempotency_key)
     except GatewayError:
         return PaymentStatus.PENDING
+    if payment.purpose != PaymentPurpose.CHECKOUT:
+        # Make Payment, tuition billing, staff: charges already on the ledger.
+        from portal.billing.collect import payment_finish
+
+        return payment_finish(payment=payment, result=result, now=now).status
     if result is None or not result.approved:
         code = "unreachable" if result is None else (result.code or "declined")
         message = (

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal.accounts.emails import site_url
 from portal.catalog import event_selectors
 from portal.catalog.models import Event, PartyPackage
 from portal.catalog.selectors import class_eligibility, class_for_detail
@@ -422,6 +423,7 @@ def checkout(request, org_slug):
             policies_accepted=tuple(posted["policies"]),
             by=request.user,
             now=now,
+            base_url=site_url(request),
         ).commit()
     except CheckoutError as exc:
         if exc.code == "empty":
