@@ -573,3 +573,160 @@ class StatementBatch(TenantModel):
         if not self.total:
             return 100 if self.status == BatchStatus.DONE else 0
         return min(100, self.done * 100 // self.total)
+
+
+class BillingRunStatus(models.TextChoices):
+    POSTED = "posted", _("Posted")
+    CHARGED = "charged", _("Charged")
+
+
+class BillingRun(TenantModel):
+    """The tuition of one month posted for the active class enrollments of
+    one location (or of every location).
+
+    Its lines say what each enrollment was charged, or that the month was
+    billed already; its payments what charging the families' stored methods
+    gave. The charges themselves are ledger entries with the key
+    `tuition:<enrollment id>:<YYYY-MM>`, so a month is billed once."""
+
+    month = models.DateField(_("month"))  # the month's first day
+    location = models.ForeignKey(
+        "tenancy.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: every location."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=BillingRunStatus.choices,
+        default=BillingRunStatus.POSTED,
+    )
+    idempotency_key = models.CharField(max_length=80)
+    total = models.DecimalField(_("posted"), default=0, **MONEY)
+    posted_count = models.PositiveIntegerField(default=0)
+    already_billed_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    charged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    charged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("billing run")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                name="billing_run_idempotency_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class BillingRunLineStatus(models.TextChoices):
+    POSTED = "posted", _("Posted")
+    ALREADY_BILLED = "already_billed", _("Already billed")
+
+
+class BillingRunLine(TenantModel):
+    """One enrollment's tuition in a billing run."""
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="lines")
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.PROTECT, related_name="+"
+    )
+    student = models.ForeignKey(
+        "families.Student", on_delete=models.PROTECT, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        "enrollments.Enrollment", on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=BillingRunLineStatus.choices
+    )
+    # The charge this run posted, or the one that billed the month before.
+    charge = models.ForeignKey(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=200)
+    meetings = models.PositiveSmallIntegerField(_("meetings"), default=0)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("billing run line")
+        indexes = [models.Index(fields=["run", "family"])]
+        constraints = [
+            # An enrollment's month is posted by one run only, even when two
+            # runs post at the same moment.
+            models.UniqueConstraint(
+                fields=["enrollment", "month"],
+                condition=models.Q(status="posted"),
+                name="billing_run_line_once",
+            )
+        ]
+
+
+class BillingRunPaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the gateway")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    NO_METHOD = "no_method", _("No stored method authorized for recurring billing")
+    NOTHING_DUE = "nothing_due", _("Nothing left to pay")
+
+
+class BillingRunPayment(TenantModel):
+    """What charging one family's stored method for a run's tuition gave."""
+
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.CASCADE, related_name="payments"
+    )
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.ForeignKey(
+        PaymentMethod,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), default=0, **MONEY)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=BillingRunPaymentStatus.choices,
+        default=BillingRunPaymentStatus.PENDING,
+    )
+    failure_message = models.CharField(_("reason"), max_length=200, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("billing run payment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "family"], name="billing_run_payment_once"
+            )
+        ]
