@@ -207,11 +207,3 @@ def render_document(statement, *, base_url: str = ""):
 
 def render_pdf(statement) -> bytes:
     return render_document(statement).write_pdf()
-
-
-def filename(statement) -> str:
-    """ "statement-12.pdf", "ledger-13.pdf", "year-end-statement-14.pdf"."""
-    kind = statement.kind.replace("_", "-")
-    if statement.kind == StatementKind.YEAR_END:
-        kind = "year-end-statement"
-    return f"{kind}-{statement.number}.pdf"

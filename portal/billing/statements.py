@@ -653,6 +653,13 @@ def statement_pdf(statement: Statement) -> bytes:
     return render_pdf(statement)
 
 
+def statement_filename(statement: Statement) -> str:
+    """ "statement-12.pdf", "ledger-13.pdf", "year-end-statement-14.pdf"."""
+    if statement.kind == StatementKind.YEAR_END:
+        return f"year-end-statement-{statement.number}.pdf"
+    return f"{statement.kind}-{statement.number}.pdf"
+
+
 # Transaction History -----------------------------------------------------------
 
 HISTORY_KINDS = {
@@ -706,6 +713,7 @@ __all__ = [
     "ledger_period_check",
     "statement_document",
     "statement_for",
+    "statement_filename",
     "statement_html",
     "statement_issue",
     "statement_pdf",
