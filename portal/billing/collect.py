@@ -199,6 +199,18 @@ def _fail(payment, *, code, message, now):
     )
 
 
+def payment_outcome(*, family, idempotency_key: str) -> Payment | None:
+    """The outcome of an earlier payment_take with this key: None when there
+    was none; the confirmed Payment; or the error it ended with (raised)."""
+    payment = Payment.objects.filter(
+        organization_id=family.organization_id,
+        idempotency_key=(idempotency_key or "").strip(),
+    ).first()
+    if payment is None:
+        return None
+    return _outcome(payment, family)
+
+
 # Step 3, shared with the settle job ----------------------------------------
 
 
@@ -469,6 +481,22 @@ def _free_sources(family):
     )
 
 
+def credit_applied(*, family, idempotency_key: str) -> list[Allocation]:
+    """The allocations an earlier credit_apply with this key wrote (empty
+    when there was none)."""
+    prefix = _apply_prefix((idempotency_key or "").strip())
+    found = list(
+        Allocation.objects.filter(
+            organization_id=family.organization_id, idempotency_key__startswith=prefix
+        )
+        .select_related("source", "charge")
+        .order_by("pk")
+    )
+    if any(row.charge.family_id != family.pk for row in found):
+        raise PaymentError("key_reused")
+    return found
+
+
 def credit_apply(
     *,
     family,
@@ -489,18 +517,10 @@ def credit_apply(
     organization_id = family.organization_id
 
     def earlier():
-        return list(
-            Allocation.objects.filter(
-                organization_id=organization_id, idempotency_key__startswith=prefix
-            )
-            .select_related("source", "charge")
-            .order_by("pk")
-        )
+        return credit_applied(family=family, idempotency_key=key)
 
     found = earlier()
     if found:
-        if any(row.charge.family_id != family.pk for row in found):
-            raise PaymentError("key_reused")
         return found
     if not charges:
         raise PaymentError("no_charges", field="charges")
@@ -521,15 +541,18 @@ def credit_apply(
                 ).filter(DEBIT)
             )
         }
+        # SQLite computes open amounts in floating point: back to cents.
         targets = [
-            (rows[pk], rows[pk].open_amount)
+            (rows[pk], round_money(rows[pk].open_amount))
             for pk in wanted
-            if pk in rows and rows[pk].open_amount > 0
+            if pk in rows and round_money(rows[pk].open_amount) > 0
         ]
         if not targets:
             raise PaymentError("nothing_open", field="charges")
-        sources = [[source, source.free] for source in _free_sources(family)]
-        left = credit
+        sources = [
+            [source, round_money(source.free)] for source in _free_sources(family)
+        ]
+        left = round_money(credit)
         allocations = []
         for charge, open_amount in targets:
             need = min(open_amount, left)
@@ -566,7 +589,7 @@ def credit_apply(
 
 def open_total(charges) -> Decimal:
     """The sum of `open_amount` over charges read with their open amounts."""
-    return sum((row.open_amount for row in charges), Decimal("0.00"))
+    return sum((round_money(row.open_amount) for row in charges), Decimal("0.00"))
 
 
 __all__ = [
@@ -575,7 +598,39 @@ __all__ = [
     "PaymentDeclined",
     "PaymentError",
     "credit_apply",
+    "credit_applied",
+    "last_payment",
     "open_total",
     "payment_finish",
+    "payment_outcome",
     "payment_take",
 ]
+
+
+# Reads for My Account > Payments ----------------------------------------------
+
+
+def last_payment(*, family) -> LedgerEntry | None:
+    """The family's latest payment entry that stands (not reversed), with
+    its location (whose time zone its date is shown in). One query."""
+    return (
+        LedgerEntry.objects.filter(
+            organization_id=family.organization_id,
+            family=family,
+            kind=EntryKind.PAYMENT,
+        )
+        .annotate(reversed=_reversed())
+        .filter(STANDING)
+        .select_related("location")
+        .order_by("-posted_at", "-pk")
+        .first()
+    )
+
+
+def outstanding_total(*, family) -> Decimal:
+    """What is still to pay on the family's open charges (the dashboard's
+    notice). One query."""
+    from .selectors import open_charges
+
+    total = open_charges(family=family).aggregate(total=Sum("open_amount"))["total"]
+    return round_money(total or Decimal("0.00"))

@@ -6,6 +6,7 @@ again with an error has these fields empty)."""
 
 import datetime
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -152,3 +153,123 @@ class MethodAddForm(forms.Form):
         label=_("This payment method is authorized for recurring billing"),
         required=False,
     )
+
+
+# My Account > Payments: Make Payment and Apply Credit ------------------------
+
+PAY_MESSAGES = {
+    "charges": _("Choose at least one charge."),
+    "charge_paid": _("A charge you chose is already paid. Choose from the list."),
+    "amount": _("Enter an amount such as 25.00."),
+    "amount_positive": _("Enter an amount above zero."),
+    "amount_cents": _("Enter the amount with at most two decimal places."),
+    "amount_too_much": _(
+        "That is more than the charges you chose (%(total)s). Enter at most "
+        "that amount, or leave it empty to pay them in full."
+    ),
+    "method": _("Choose a saved payment method or enter a new one."),
+}
+
+
+class ChargeChoiceForm(forms.Form):
+    """Which of the family's open charges (`charges`: read with their open
+    amounts) a request is for, and the key made when the form was shown."""
+
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    charge = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": PAY_MESSAGES["charges"],
+            "invalid_choice": PAY_MESSAGES["charge_paid"],
+        },
+    )
+
+    def __init__(self, *args, charges=(), **kwargs):
+        kwargs.setdefault("auto_id", f"{self.prefix_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.open_charges = list(charges)
+        self.fields["charge"].choices = [
+            (row.pk, row.description) for row in self.open_charges
+        ]
+
+    prefix_id = "charges"
+
+    @property
+    def chosen(self):
+        """The chosen charges, in the order the page listed them."""
+        wanted = set(self.cleaned_data.get("charge") or ())
+        return [row for row in self.open_charges if row.pk in wanted]
+
+    @property
+    def chosen_total(self) -> Decimal:
+        from .money import round_money
+
+        return sum(
+            (round_money(row.open_amount) for row in self.chosen), Decimal("0.00")
+        )
+
+
+class MakePaymentForm(ChargeChoiceForm):
+    prefix_id = "pay"
+
+    amount = forms.DecimalField(
+        label=_("Amount to pay"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave it empty to pay the chosen charges in full."),
+        error_messages={
+            "invalid": PAY_MESSAGES["amount"],
+            "max_digits": PAY_MESSAGES["amount"],
+            "max_decimal_places": PAY_MESSAGES["amount_cents"],
+            "max_whole_digits": PAY_MESSAGES["amount"],
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    method = forms.CharField(required=False, max_length=20)
+    gateway_token = forms.CharField(
+        required=False, max_length=200, widget=forms.HiddenInput
+    )
+    save_method = forms.BooleanField(required=False)
+
+    def __init__(self, *args, currency="USD", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(PAY_MESSAGES["amount_positive"])
+        return amount
+
+    def clean(self):
+        from portal.formatting import format_money
+
+        data = super().clean()
+        if "charge" in self.errors or "amount" in self.errors:
+            return data
+        total = self.chosen_total
+        amount = data.get("amount")
+        if amount is None:
+            data["amount"] = total
+        elif amount > total:
+            self.add_error(
+                "amount",
+                PAY_MESSAGES["amount_too_much"]
+                % {"total": format_money(total, self.currency)},
+            )
+        method = data.get("method") or ""
+        if method not in ("", "new") and not method.isdigit():
+            self.add_error("method", PAY_MESSAGES["method"])
+        elif method in ("", "new") and not data.get("gateway_token"):
+            self.add_error("method", PAY_MESSAGES["method"])
+        return data
+
+    @property
+    def method_id(self) -> int | None:
+        value = self.cleaned_data.get("method") or ""
+        return int(value) if value.isdigit() else None
+
+
+class ApplyCreditForm(ChargeChoiceForm):
+    prefix_id = "credit"

@@ -11,6 +11,12 @@ app_name = "billing"
 
 urlpatterns = [
     path("account/payments/", views.payments, name="payments"),
+    path("account/payments/pay/", views.payment_make, name="payment_make"),
+    path(
+        "account/payments/apply-credit/",
+        views.credit_apply_view,
+        name="credit_apply",
+    ),
     path("account/payments/add/", views.payment_method_add, name="payment_method_add"),
     path(
         "account/payments/<int:method_id>/default/",

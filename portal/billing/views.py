@@ -1,7 +1,10 @@
-"""My Account > Payments (stored methods), the sandbox gateway's entry page,
+"""My Account > Payments (Outstanding with Make Payment, Credit with Apply
+Credit, the last payment, stored methods), the sandbox gateway's entry page,
 and gateway webhooks."""
 
 import logging
+import uuid
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from csp.decorators import csp_update
@@ -17,10 +20,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_scopes import scope
 
+from portal.accounts.emails import site_url
 from portal.families.decorators import family_required
+from portal.formatting import format_money
 from portal.tenancy.models import Organization
 
-from .forms import MethodAddForm, SandboxBankForm, SandboxCardForm
+from .forms import (
+    PAY_MESSAGES,
+    ApplyCreditForm,
+    MakePaymentForm,
+    MethodAddForm,
+    SandboxBankForm,
+    SandboxCardForm,
+)
 from .gateways import WebhookError, gateway_for
 from .gateways.sandbox import issue_token
 from .methods import (
@@ -34,7 +46,14 @@ from .methods import (
     methods_for,
     protected_method_ids,
 )
-from .models import GatewayAccount, PaymentMethod, WebhookEvent
+from .models import (
+    GatewayAccount,
+    LedgerEntry,
+    PaymentMethod,
+    PaymentPurpose,
+    WebhookEvent,
+)
+from .money import round_money
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +82,90 @@ def _payments_url(request):
     return reverse("billing:payments", kwargs={"org_slug": request.organization.slug})
 
 
-def _render_payments(request, form=None, error=None, status=200):
-    guardian = request.guardian
+def _may_pay(guardian) -> bool:
+    return guardian.is_primary or guardian.may_make_payments
+
+
+def _new_key() -> str:
+    # Made when the form is shown: a double submit of this page carries the
+    # same key and pays once; a retry after a decline is a new try.
+    return uuid.uuid4().hex
+
+
+def _fresh(form, *, keep_token=True):
+    """A form shown again after the service refused: a new key (the old one
+    has its outcome), and no token once the gateway has used it."""
+    form.data = form.data.copy()
+    form.data["idempotency_key"] = _new_key()
+    if not keep_token:
+        form.data["gateway_token"] = ""
+    return form
+
+
+def _render_payments(
+    request,
+    form=None,
+    error=None,
+    status=200,
+    *,
+    pay_form=None,
+    credit_form=None,
+):
+    """My Account > Payments: Outstanding with Make Payment, Credit with
+    Apply Credit, the last payment, and the stored methods."""
+    from portal.formatting import format_money
+
+    from .collect import last_payment
+    from .methods import methods_usable
+    from .selectors import family_totals, open_charges
+
+    organization = request.organization
+    family, guardian = request.family, request.guardian
+    settings = organization.portal_settings
+    guardian.organization = organization
+    family.organization = organization
     methods = methods_for(guardian=guardian)
     protected = protected_method_ids(guardian=guardian)
     for method in methods:
         method.protected = method.pk in protected
-    gateway = gateway_for(request.organization)
+    gateway = gateway_for(organization)
+    token = request.GET.get("gateway_token", "")[:200]
     if form is None:
-        form = MethodAddForm(
-            initial={"gateway_token": request.GET.get("gateway_token", "")}
+        form = MethodAddForm(initial={"gateway_token": token})
+    charges = list(open_charges(family=family))
+    owed, credit = family_totals(family=family)
+    usable = methods_usable(guardian=guardian) if gateway else []
+    may_pay = _may_pay(guardian)
+    if pay_form is None:
+        default = next((m for m in usable if m.is_default), None) or (
+            usable[0] if usable else None
         )
+        pay_form = MakePaymentForm(
+            initial={
+                "idempotency_key": _new_key(),
+                "charge": [row.pk for row in charges],
+                "method": "new" if token or default is None else str(default.pk),
+                "gateway_token": token,
+            },
+            charges=charges,
+            currency=organization.currency,
+        )
+    if credit_form is None:
+        credit_form = ApplyCreditForm(
+            initial={"idempotency_key": _new_key()}, charges=charges
+        )
+    chosen_charges = {str(pk) for pk in _values(pay_form, "charge")}
+    chosen_credit = {str(pk) for pk in _values(credit_form, "charge")}
+    for row in charges:
+        # Dates are shown in the charge's location's time zone.
+        row.where = row.location or request.location
+        row.open_amount = round_money(row.open_amount)
+        row.pay_checked = str(row.pk) in chosen_charges
+        row.credit_checked = str(row.pk) in chosen_credit
+    paid_last = last_payment(family=family)
+    if paid_last is not None:
+        paid_last.where = paid_last.location or request.location
+    entry = entry_context(organization, return_url=_payments_url(request))
     context = {
         "methods": methods,
         "accepts_online": gateway is not None,
@@ -82,14 +174,221 @@ def _render_payments(request, form=None, error=None, status=200):
         "form": form,
         "error": error,
         "token_ready": bool(form["gateway_token"].value()),
-        **entry_context(request.organization, return_url=_payments_url(request)),
+        **entry,
+        # Outstanding and Make Payment
+        "charges": charges,
+        "owed": owed,
+        "owed_text": format_money(owed, organization.currency),
+        "credit": credit,
+        "show_credit": settings.show_credit,
+        "last_payment": paid_last,
+        "may_pay": may_pay,
+        "read_only": settings.is_read_only,
+        "pay_form": pay_form,
+        "pay_methods": usable,
+        "pay_token_ready": bool(pay_form["gateway_token"].value()),
+        "pay_save_checkbox": len(methods) < MAX_METHODS,
+        "pay_save_checked": bool(pay_form["save_method"].value()),
+        "chosen_method": str(pay_form["method"].value() or ""),
+        "credit_form": credit_form,
     }
     return render(request, "portal/billing/payments.html", context, status=status)
 
 
+def _values(form, name):
+    value = form[name].value()
+    if value is None:
+        return []
+    return value if isinstance(value, list | tuple) else [value]
+
+
 @family_required
 def payments(request, org_slug):
-    return _render_payments(request)
+    response = _render_payments(request)
+    add_never_cache_headers(response)
+    return response
+
+
+def _own_or_404(request, ids):
+    """404 unless every posted charge id is one of this family's entries."""
+    if not ids:
+        return
+    found = set(
+        LedgerEntry.objects.filter(
+            organization=request.organization, family=request.family, pk__in=ids
+        ).values_list("pk", flat=True)
+    )
+    if set(ids) - found:
+        raise Http404
+
+
+def _posted_ids(request):
+    return [int(v) for v in request.POST.getlist("charge") if v.isdigit()]
+
+
+def _refusal(request):
+    """The form-level reason this family member may not pay here, if any."""
+    from .collect import MESSAGES
+
+    if request.organization.portal_settings.is_read_only:
+        return MESSAGES["setup_mode"], 403
+    if not _may_pay(request.guardian):
+        return MESSAGES["may_not_pay"], 403
+    return None, 200
+
+
+@family_required
+@require_POST
+def payment_make(request, org_slug):
+    """Make Payment: pay all or chosen charges with a saved or new method."""
+    from .collect import PaymentDeclined, PaymentError, payment_outcome, payment_take
+    from .methods import methods_usable
+    from .selectors import open_charges
+
+    organization, family = request.organization, request.family
+    ids = _posted_ids(request)
+    _own_or_404(request, ids)
+    key = request.POST.get("idempotency_key", "")[:64]
+    if key:
+        # The same page posted again (a double click, a reload): the first
+        # submit's outcome, whatever the charges look like now.
+        try:
+            done = payment_outcome(family=family, idempotency_key=key)
+        except PaymentError:
+            done = None
+        if done is not None:
+            return _paid(request, done)
+    posted_method = request.POST.get("method", "")
+    if (
+        posted_method.isdigit()
+        and not PaymentMethod.objects.filter(
+            guardian__family=family, pk=int(posted_method)
+        ).exists()
+    ):
+        raise Http404
+    charges = list(open_charges(family=family))
+    form = MakePaymentForm(
+        request.POST, charges=charges, currency=organization.currency
+    )
+    refusal, status = _refusal(request)
+    if refusal is None and gateway_for(organization) is None:
+        refusal, status = str(MethodError("no_gateway").message), 400
+    if refusal is not None:
+        form.is_valid()
+        form.add_error(None, refusal)
+        return _render_payments(request, pay_form=_fresh(form), status=status)
+    if not form.is_valid():
+        return _render_payments(request, pay_form=form, status=400)
+    method = None
+    if form.method_id is not None:
+        method = next(
+            (
+                m
+                for m in methods_usable(guardian=request.guardian)
+                if m.pk == form.method_id
+            ),
+            None,
+        )
+        if method is None:
+            form.add_error("method", PAY_MESSAGES["method"])
+            return _render_payments(request, pay_form=form, status=400)
+    data = form.cleaned_data
+    chosen = form.chosen
+    try:
+        payment = payment_take(
+            family=family,
+            guardian=request.guardian,
+            amount=data["amount"],
+            idempotency_key=data["idempotency_key"],
+            purpose=PaymentPurpose.BALANCE,
+            charges=chosen,
+            token="" if method else data.get("gateway_token", ""),
+            method=method,
+            save_method=bool(data.get("save_method")) and method is None,
+            location=chosen[0].location or request.location,
+            by=request.user,
+            base_url=site_url(request),
+        )
+    except PaymentDeclined as exc:
+        form.add_error("method", exc.message)
+        return _render_payments(
+            request, pay_form=_fresh(form, keep_token=False), status=400
+        )
+    except PaymentError as exc:
+        field = {"charges": "charge", "amount": "amount", "method": "method"}.get(
+            exc.field
+        )
+        form.add_error(field, exc.message)
+        waiting = exc.code in ("unreachable", "pending")
+        return _render_payments(
+            request,
+            pay_form=_fresh(form, keep_token=not waiting and field != "method"),
+            status=202 if waiting else 400,
+        )
+    return _paid(request, payment)
+
+
+def _paid(request, payment):
+    messages.success(
+        request,
+        _(
+            "Thank you! Your payment of %(amount)s was received. A receipt is "
+            "on its way by e-mail."
+        )
+        % {"amount": format_money(payment.amount, request.organization.currency)},
+    )
+    return redirect(_payments_url(request))
+
+
+@family_required
+@require_POST
+def credit_apply_view(request, org_slug):
+    """Apply Credit: the family's credit to chosen outstanding charges."""
+    from .collect import PaymentError, credit_applied, credit_apply
+    from .selectors import open_charges
+
+    organization, family = request.organization, request.family
+    if not organization.portal_settings.show_credit:
+        raise Http404
+    ids = _posted_ids(request)
+    _own_or_404(request, ids)
+    key = request.POST.get("idempotency_key", "")[:64]
+    try:
+        done = credit_applied(family=family, idempotency_key=key) if key else []
+    except PaymentError:
+        done = []
+    if done:
+        return _applied(request, done)
+    charges = list(open_charges(family=family))
+    form = ApplyCreditForm(request.POST, charges=charges)
+    refusal, status = _refusal(request)
+    if refusal is not None:
+        form.is_valid()
+        form.add_error(None, refusal)
+        return _render_payments(request, credit_form=_fresh(form), status=status)
+    if not form.is_valid():
+        return _render_payments(request, credit_form=form, status=400)
+    try:
+        allocations = credit_apply(
+            family=family,
+            charges=form.chosen,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            by=request.user,
+        )
+    except PaymentError as exc:
+        form.add_error("charge" if exc.field == "charges" else None, exc.message)
+        return _render_payments(request, credit_form=_fresh(form), status=400)
+    return _applied(request, allocations)
+
+
+def _applied(request, allocations):
+    applied = sum((row.amount for row in allocations), Decimal("0.00"))
+    messages.success(
+        request,
+        _("%(amount)s of your credit was applied.")
+        % {"amount": format_money(applied, request.organization.currency)},
+    )
+    return redirect(_payments_url(request))
 
 
 @family_required
