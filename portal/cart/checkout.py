@@ -184,9 +184,7 @@ def _decline_error(code, message=""):
 # Step 3, shared with the settle task -----------------------------------------
 
 
-def _fulfil(
-    *, payment, family, items, quotes, by, now, policy_accepts=(), base_url=""
-):
+def _fulfil(*, payment, family, items, quotes, by, now, policy_accepts=(), base_url=""):
     """Enroll, post the charges and the payment, empty the cart. Runs inside
     the caller's transaction. Returns the enrollments."""
     from portal.billing.services import charge_post, payment_post
@@ -597,7 +595,11 @@ class Checkout:
                 brand=self.method.brand if online and self.method else "",
                 last4=self.method.last4 if online and self.method else "",
             )
-            payment.full_clean(validate_constraints=False)
+            # Its related rows were loaded above (no query to find each).
+            payment.full_clean(
+                exclude=["organization", "family", "guardian", "location", "method"],
+                validate_constraints=False,
+            )
             try:
                 with transaction.atomic():
                     payment.save()
@@ -686,7 +688,6 @@ class Checkout:
 
     def commit(self) -> CheckoutResult:
         from portal.billing.gateways import gateway_for
-        from portal.tenancy.models import PortalSettings
 
         if not self.key:
             raise ValueError("A checkout needs an idempotency key.")
@@ -695,7 +696,7 @@ class Checkout:
         existing = self._existing()
         if existing is not None:
             return self._outcome(existing)
-        settings = PortalSettings.objects.get(organization=self.organization)
+        settings = services._settings(self.organization)
         if settings.is_read_only:
             raise CheckoutError("setup_mode")
         if not settings.is_open:

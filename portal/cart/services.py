@@ -135,13 +135,14 @@ def refuse_unless_open(settings):
         raise CartError("portal_closed")
 
 
-def _class_refusal(*, klass, student, family, now):
+def _class_refusal(*, klass, student, family, now, blocked=None):
     from portal.catalog.selectors import class_eligibility
     from portal.families.selectors import blocked_student_ids
     from portal.formatting import format_datetime
 
     names = {"student": student.first_name, "offering": klass.name}
-    blocked = student.pk in blocked_student_ids(family=family)
+    if blocked is None:
+        blocked = student.pk in blocked_student_ids(family=family)
     eligibility = class_eligibility(
         klass=klass, student=student, blocked=blocked, now=now
     )
@@ -240,6 +241,7 @@ def cart_add(
     party_slot=None,
     party_package=None,
     waitlist=False,
+    blocked_by_policy: bool | None = None,
     by=None,
     now=None,
 ) -> CartItem:
@@ -259,7 +261,13 @@ def cart_add(
         raise CartError("no_such_offering")
     days = _normal_days(days) if event is not None else []
     if klass is not None:
-        _class_refusal(klass=klass, student=student, family=family, now=now)
+        _class_refusal(
+            klass=klass,
+            student=student,
+            family=family,
+            now=now,
+            blocked=blocked_by_policy,
+        )
     elif event is not None:
         _event_refusal(event=event, student=student, days=days)
         waitlist = False
@@ -327,7 +335,20 @@ def cart_add(
             status=CartItemStatus.HELD,
             expires_at=now + datetime.timedelta(minutes=settings.reservation_minutes),
         )
-        item.full_clean(validate_constraints=False)
+        # The related rows were loaded and checked above; the table's
+        # constraints are the INSERT's to enforce.
+        item.full_clean(
+            exclude=[
+                "organization",
+                "cart",
+                "student",
+                "klass",
+                "event",
+                "party_slot",
+                "party_package",
+            ],
+            validate_constraints=False,
+        )
         item.save()
         item.quoted_total = _quote_total(item, now)
         item.save(update_fields=["quoted_total"])

@@ -218,6 +218,8 @@ def cart_add(request, org_slug):
                     party_slot=slot,
                     party_package=offering.package,
                     waitlist=state == "waitlist",
+                    # Read with the page's students a moment ago.
+                    blocked_by_policy=student.blocked_by_policy,
                     by=request.user,
                     now=now,
                 )

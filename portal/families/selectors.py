@@ -19,13 +19,19 @@ def guardianships_for_login(*, organization, user):
     """The guardians a login may act as in one organization (one per family)."""
     if not user.is_authenticated:
         return []
-    return [
+    guardians = [
         g
         for g in Guardian.objects.filter(organization=organization, user=user)
         .select_related("family")
         .order_by("family__name", "pk")
         if g.can_log_in
     ]
+    # Every page of the request reaches the organization through these rows:
+    # they share the one already loaded instead of loading it again each.
+    for guardian in guardians:
+        guardian.organization = organization
+        guardian.family.organization = organization
+    return guardians
 
 
 def primary_guardian_for_email(*, organization, email):

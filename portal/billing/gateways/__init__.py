@@ -52,7 +52,14 @@ def gateway_for(organization) -> Gateway | None:
     """The organization's gateway; None without a GatewayAccount or provider."""
     from portal.billing.models import GatewayAccount
 
-    account = GatewayAccount.objects.filter(organization=organization).first()
+    # A page asks several times (checkout: the page, the methods, the
+    # payment); the account is read once per organization object, and the
+    # tenant middleware loads the organization afresh for every request.
+    try:
+        account = organization.__dict__["_gateway_account"]
+    except KeyError:
+        account = GatewayAccount.objects.filter(organization=organization).first()
+        organization.__dict__["_gateway_account"] = account
     if account is None or not account.provider:
         return None
     cls = gateway_class(account.provider)
