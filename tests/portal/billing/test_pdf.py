@@ -2,12 +2,19 @@
 
 import datetime
 import io
+import math
 import re
 from decimal import Decimal
+from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+from django.core.files.images import ImageFile
 from django_scopes import scopes_disabled
+from PIL import Image as PILImage
+from PIL import ImageDraw
 from pypdf import PdfReader
+from wagtail.images.models import Image
 
 from portal.billing.pdf import LocalFetcher
 from portal.billing.statements import (
@@ -16,6 +23,7 @@ from portal.billing.statements import (
     statement_issue,
     statement_pdf,
 )
+from portal.families.services import student_create
 from tests.factories import make_family, make_image, make_organization
 from tests.factories.statements import post_charge, post_payment
 
@@ -212,3 +220,79 @@ def test_year_end_without_payments(org, family, location):
     assert "No payments for a student's charges in this year." in text
     assert "Tax ID 98-7654321" in text
     assert "Year 2025" in text
+
+
+# README picture ----------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+def _logo(org):
+    """A small drawn logo (a wave in a circle), stored as a Wagtail image."""
+    picture = PILImage.new("RGB", (360, 120), "white")
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((10, 10, 110, 110), fill=(31, 78, 121))
+    for x in range(20, 100, 4):
+        y = 62 + int(10 * math.sin(x / 10))
+        draw.ellipse((x, y, x + 8, y + 8), fill="white")
+    draw.rectangle((130, 52, 340, 68), fill=(31, 78, 121))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    image = Image(title="Logo", collection=org.collection)
+    image.file = ImageFile(buffer, name="logo.png")
+    image.save()
+    return image
+
+
+def test_readme_statement_screenshot(org, family, location):
+    """docs/screenshots/statement.png: page 1 of a statement, as printed,
+    rendered with pdfium."""
+    with scopes_disabled():
+        portal_settings = org.portal_settings
+        portal_settings.logo = _logo(org)
+        portal_settings.save()
+        mia = family.students.get()
+        leo = student_create(
+            family=family,
+            first_name="Leo",
+            last_name="Rivera",
+            date_of_birth=datetime.date(2019, 5, 2),
+        )
+    lines = [
+        (100, "Registration fee", None, "35.00"),
+        (95, "Tuition – December: Starfish 2", mia, "88.00"),
+        (64, "Tuition – January: Starfish 2", mia, "88.00"),
+        (64, "Tuition – January: Seahorse 1", leo, "76.00"),
+        (40, "Winter splash camp (3 days)", leo, "145.00"),
+        (33, "Tuition – February: Starfish 2", mia, "88.00"),
+        (33, "Tuition – February: Seahorse 1", leo, "76.00"),
+        (12, "Swim cap and goggles", mia, "24.50"),
+        (3, "Tuition – March: Starfish 2", mia, "88.00"),
+        (3, "Tuition – March: Seahorse 1", leo, "76.00"),
+    ]
+    charges = [
+        post_charge(
+            family,
+            amount,
+            text,
+            location=location,
+            student=student,
+            now=NOW - datetime.timedelta(days=days),
+            due_on=AS_OF - datetime.timedelta(days=days - 10),
+        )
+        for days, text, student, amount in lines
+    ]
+    post_payment(
+        family,
+        "150.00",
+        charges=charges[:3],
+        location=location,
+        now=NOW - datetime.timedelta(days=60),
+    )
+    statement = issue(family, location)
+    pdf = pdfium.PdfDocument(statement_pdf(statement))
+    assert len(pdf) == 1
+    picture = pdf[0].render(scale=1.25).to_pil()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    picture.save(SCREENSHOTS / "statement.png", optimize=True)
+    assert picture.size == (765, 990)  # US letter at 90 dpi
