@@ -164,12 +164,6 @@ def _check_charges(family, charges) -> list[int]:
     return ids
 
 
-def _method_label(payment) -> str:
-    if payment.brand and payment.last4:
-        return f"{payment.brand} •••• {payment.last4}"
-    return ""
-
-
 def _outcome(payment, family) -> Payment:
     """The outcome of an earlier request with the same key: the Payment when
     it was confirmed, else the error it ended with."""
@@ -587,11 +581,6 @@ def credit_apply(
     return allocations
 
 
-def open_total(charges) -> Decimal:
-    """The sum of `open_amount` over charges read with their open amounts."""
-    return sum((round_money(row.open_amount) for row in charges), Decimal("0.00"))
-
-
 __all__ = [
     "DUPLICATE_WAIT_SECONDS",
     "MESSAGES",
@@ -600,7 +589,6 @@ __all__ = [
     "credit_apply",
     "credit_applied",
     "last_payment",
-    "open_total",
     "payment_finish",
     "payment_outcome",
     "payment_take",
