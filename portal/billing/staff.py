@@ -106,10 +106,6 @@ MESSAGES = {
         "be settled by itself; check the ledger before trying again."
     ),
     "entry_not_found": _("Choose an entry of this family's ledger."),
-    "payments_unavailable": _(
-        "Saved methods cannot be charged from the admin yet; record cash or a "
-        "check instead."
-    ),
 }
 
 
@@ -331,6 +327,7 @@ def staff_payment_take(
     idempotency_key: str,
     by,
     location=None,
+    base_url: str = "",
     now=None,
 ) -> LedgerEntry:
     """Charge one of the family's stored methods through the gateway
@@ -340,10 +337,8 @@ def staff_payment_take(
     amount = _amount(amount)
     if payment_method is None or payment_method.guardian.family_id != family.pk:
         raise StaffMoneyError("unknown_method", field="method")
-    try:
-        from . import collect
-    except ImportError:
-        raise StaffMoneyError("payments_unavailable", field="method") from None
+    from . import collect
+
     try:
         payment = collect.payment_take(
             family=family,
@@ -355,6 +350,7 @@ def staff_payment_take(
             location=location,
             by=by,
             now=now,
+            base_url=base_url,
         )
     except collect.PaymentDeclined as error:
         raise StaffMoneyError(
@@ -468,12 +464,12 @@ def _refund_description(payment, to) -> str:
     return gettext("Refund")
 
 
-def _queue_refund_receipt(entry) -> None:
-    try:
-        from .receipts import send_refund_receipt
-    except ImportError:
-        return
-    transaction.on_commit(lambda: send_refund_receipt.enqueue(refund_entry_id=entry.pk))
+def _queue_refund_receipt(entry, base_url) -> None:
+    from .receipts import send_refund_receipt
+
+    transaction.on_commit(
+        lambda: send_refund_receipt.enqueue(refund_entry_id=entry.pk, base_url=base_url)
+    )
 
 
 def payment_refund(
@@ -484,13 +480,16 @@ def payment_refund(
     reason: str,
     idempotency_key: str,
     by,
+    base_url: str = "",
     now=None,
 ) -> LedgerEntry:
     """Give back all or part of a payment: to the method it came from
     (`to="method"`: the gateway for a card or bank account, by hand for cash
     or a check) or as credit on the family's account (`to="credit"`).
 
-    The same key again returns the first refund and calls nothing."""
+    The same key again returns the first refund and calls nothing. Money
+    given back is e-mailed to the family (billing.receipts; `base_url`: where
+    its links start)."""
     reason = _reason(reason)
     amount = _amount(amount)
     if to not in (REFUND_TO_METHOD, REFUND_TO_CREDIT):
@@ -570,7 +569,7 @@ def payment_refund(
                 created_by=by,
                 now=now,
             )
-            _queue_refund_receipt(entry)
+            _queue_refund_receipt(entry, base_url)
     except BillingError as error:
         if payment.gateway in MANUAL_GATEWAYS:
             raise

@@ -525,3 +525,25 @@ def test_a_student_of_another_family_is_refused(org, family, desk):
             student=zed,
         )
     assert LedgerEntry.objects.filter(family=family).count() == 0
+
+
+def test_money_given_back_is_e_mailed_once(
+    org, family, desk, mailoutbox, django_capture_on_commit_callbacks
+):
+    payment = make_card_payment(family, "90.00")
+    for _attempt in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            staff.payment_refund(
+                payment=payment,
+                amount=D("35.00"),
+                to=staff.REFUND_TO_METHOD,
+                reason="Class cancelled",
+                idempotency_key="refund-mail",
+                by=desk,
+                base_url="https://desk.example.com",
+            )
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [family.guardians.get(is_primary=True).user.email]
+    assert "$35.00" in message.body
+    assert "https://desk.example.com/portal/alpha/" in message.body
