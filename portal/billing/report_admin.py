@@ -123,7 +123,10 @@ class AgingReportView(ReportView):
         organization = data["organization"]
         as_of = self.as_of(data)
         rows = aging_by_family(
-            organization=organization, as_of=as_of, location=data["location"]
+            organization=organization,
+            as_of=as_of,
+            location=data["location"],
+            zone=_zone_of(organization, data["location"]),
         )
         page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("p"))
         return {
@@ -132,24 +135,18 @@ class AgingReportView(ReportView):
             "as_of": as_of,
             "buckets": AGING_BUCKETS,
             "page": page,
-            "rows": [
-                {
-                    "name": row["family__name"],
-                    "amounts": [row[key] for key, _label in AGING_BUCKETS],
-                    "total": row["total"],
-                }
-                for row in page.object_list
-            ],
-            "totals": aging_totals(
-                organization=organization, as_of=as_of, location=data["location"]
-            ),
+            "rows": page.object_list,
+            "totals": aging_totals(rows),
         }
 
     def csv(self, data):
         organization = data["organization"]
         as_of = self.as_of(data)
         rows = aging_by_family(
-            organization=organization, as_of=as_of, location=data["location"]
+            organization=organization,
+            as_of=as_of,
+            location=data["location"],
+            zone=_zone_of(organization, data["location"]),
         )
         header = [
             gettext("Family"),
@@ -159,14 +156,7 @@ class AgingReportView(ReportView):
         return csv_response(
             f"aging-{organization.slug}-{as_of:%Y-%m-%d}.csv",
             header,
-            (
-                [
-                    row["family__name"],
-                    *[row[key] for key, _label in AGING_BUCKETS],
-                    row["total"],
-                ]
-                for row in rows.iterator()
-            ),
+            ([row.name, *row.amounts, row.total] for row in rows),
         )
 
 
