@@ -10,6 +10,7 @@ from . import (
     catalog,
     enrollments,
     families,
+    ledger,
     lookups,
     pages,
     payments,
@@ -24,7 +25,8 @@ def seed_all() -> Organization:
     Order matters: the organization first, its staff and content, the lookups a
     family's registration uses, the family, the catalog, then enrollments, the
     classes to try enrolling with (full with a waitlist, opening tomorrow) and
-    payments (the sandbox gateway and the demo parent's saved methods).
+    payments (the sandbox gateway and the demo parent's saved methods), and
+    the family's account history.
     """
     with scopes_disabled():
         organization = tenancy.seed()
@@ -36,4 +38,5 @@ def seed_all() -> Organization:
         enrollments.seed(organization)
         booking.seed(organization)
         payments.seed(organization)
+        ledger.seed(organization)
     return organization

@@ -28,6 +28,9 @@ def dashboard(request, org_slug):
         from portal.catalog.selectors import coming_up
 
         context["coming_up"] = coming_up(family=request.family)
+        from portal.billing.collect import outstanding_total
+
+        context["outstanding"] = outstanding_total(family=request.family)
     context["welcome_open"] = welcome is not None and (
         request.GET.get("welcome") == "1" or cookie not in request.COOKIES
     )

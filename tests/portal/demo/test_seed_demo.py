@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -6,7 +7,8 @@ from django_scopes import scopes_disabled
 
 from pages.models import NewsPage, PolicyPage, PortalHomePage, StaffPage
 from portal.accounts.models import User
-from portal.billing.models import GatewayAccount, PaymentMethod
+from portal.billing.models import GatewayAccount, LedgerEntry, PaymentMethod
+from portal.billing.selectors import family_totals
 from portal.catalog.models import (
     Blackout,
     Class,
@@ -43,7 +45,12 @@ def _counts():
             "enrollments": Enrollment.objects.count(),
             "payment_methods": PaymentMethod.objects.count(),
             "gateways": GatewayAccount.objects.count(),
+            "ledger_entries": LedgerEntry.objects.count(),
         }
+
+
+def org_settings_tax_id():
+    return Organization.objects.get(slug="demo").portal_settings.tax_id
 
 
 def test_seed_demo_is_complete_and_idempotent(client):
@@ -70,7 +77,15 @@ def test_seed_demo_is_complete_and_idempotent(client):
         "enrollments": 5,
         "payment_methods": 2,
         "gateways": 1,
+        "ledger_entries": first["ledger_entries"],
     }
+    # The demo family owes this month's tuition and holds a credit to apply.
+    with scopes_disabled():
+        family = Family.objects.get(guardians__user__email="parent@example.com")
+        balance, credit = family_totals(family=family)
+        assert first["ledger_entries"] >= 8
+        assert balance > 0 and credit == Decimal("20.00")
+        assert org_settings_tax_id() == "12-3456789"
     with scopes_disabled():
         assert PartySlot.objects.count() == 24
         locations_used = set(Class.objects.values_list("location", flat=True))
@@ -121,5 +136,6 @@ def test_seed_demo_is_complete_and_idempotent(client):
 def test_seed_demo_second_run_only_reads(django_assert_max_num_queries):
     """When the demo is there, `make demo` re-runs the seed in a blink."""
     call_command("seed_demo", stdout=io.StringIO())
-    with django_assert_max_num_queries(30):
+    # About one read per seeded area (and the scoped setup around them).
+    with django_assert_max_num_queries(32):
         call_command("seed_demo", stdout=io.StringIO())
