@@ -107,6 +107,12 @@ def test_page_shows_outstanding_credit_and_last_payment(parent, org, family):
     assert "Available credit" in html and "$10.00" in html
     assert "Apply Credit" in html
     assert "No payments yet." in html
+    assert (
+        f'href="/portal/{org.slug}/account/transactions/">Transaction History' in html
+    )
+    assert (
+        f'href="/portal/{org.slug}/account/statements/">Statements and Ledgers' in html
+    )
     # Every charge is ticked: pay all unless the family chooses.
     assert (
         len(re.findall(r'name="charge" value="\d+" data-open="[\d.]+" checked', html))
