@@ -547,3 +547,57 @@ def test_money_given_back_is_e_mailed_once(
     assert message.to == [family.guardians.get(is_primary=True).user.email]
     assert "$35.00" in message.body
     assert "https://desk.example.com/portal/alpha/" in message.body
+
+
+def test_a_saved_card_is_charged_through_the_gateway(org, family, desk):
+    from tests.factories.billing import make_gateway_account, make_payment_method
+
+    make_gateway_account(org)
+    guardian = family.guardians.get(is_primary=True)
+    card = make_payment_method(guardian, last4="4242")
+    make_charge(family, "60.00")
+    entry = staff.staff_payment_take(
+        family=family,
+        amount=D("60.00"),
+        payment_method=card,
+        reason="Called in",
+        idempotency_key="take-1",
+        by=desk,
+    )
+    again = staff.staff_payment_take(
+        family=family,
+        amount=D("60.00"),
+        payment_method=card,
+        reason="Called in",
+        idempotency_key="take-1",
+        by=desk,
+    )
+    assert again.pk == entry.pk
+    assert entry.payment.purpose == PaymentPurpose.STAFF
+    assert entry.payment.created_by == desk
+    assert (
+        SandboxCharge.objects.filter(organization=org, operation="charge").count() == 1
+    )
+    assert family_totals(family=family) == (D("0.00"), D("0.00"))
+
+
+def test_a_declined_saved_card_says_why_and_posts_nothing(org, family, desk):
+    from tests.factories.billing import make_gateway_account, make_payment_method
+
+    make_gateway_account(org)
+    guardian = family.guardians.get(is_primary=True)
+    card = make_payment_method(guardian, last4="0002")
+    make_charge(family, "60.00")
+    before = ledger(family)
+    with pytest.raises(staff.StaffMoneyError) as caught:
+        staff.staff_payment_take(
+            family=family,
+            amount=D("60.00"),
+            payment_method=card,
+            reason="Called in",
+            idempotency_key="take-2",
+            by=desk,
+        )
+    assert caught.value.code == "payment_declined"
+    assert "Your card was declined." in str(caught.value.message)
+    assert ledger(family) == before
