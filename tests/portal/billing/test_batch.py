@@ -716,3 +716,20 @@ def test_times_on_the_list_are_in_the_locations_zone(client, families, main, des
     client.force_login(desk)
     html = client.get(reverse("billing_batch_index")).content.decode()
     assert "Mar 1, 2026, 7:30" in html
+
+
+def test_the_worker_prints_a_batch_queued_in_the_database(settings, families, main):
+    """With the database backend (the demo and production) the request only
+    queues the batch; the worker process prints it, whoever is watching."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    batch = create(main, [families["Adams"].pk, families["Baker"].pk])
+    with scopes_disabled():
+        batch.refresh_from_db()
+    assert (batch.status, batch.done) == (BatchStatus.QUEUED, 0)
+    call_command("portico_worker", "--once", "--no-publish", verbosity=0)
+    with scopes_disabled():
+        batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.failures) == (BatchStatus.DONE, 2, [])
+    assert len(pdf_pages(batch_pdf(batch))) == 2
