@@ -10,7 +10,8 @@ export UV_LINK_MODE ?= copy
 # is set, Python would otherwise compile Django and Wagtail at every start.
 export UV_COMPILE_BYTECODE ?= 1
 
-.PHONY: demo test install system-deps lint format bench bench-parent bench-rush clean
+.PHONY: demo test install system-deps lint format bench bench-parent bench-rush \
+	bench-statements clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -56,6 +57,11 @@ bench-parent: install
 # in a database of its own (portico_bench, dropped and recreated).
 bench-rush: install
 	$(UV) run python bench/rush.py
+
+# One statement laid out warm, then a batch of 1,000 families' statements
+# merged into one PDF (BENCH_FAMILIES to change the number).
+bench-statements: install
+	$(UV) run python bench/statements.py
 
 lint: install
 	$(UV) run ruff format --check . && $(UV) run ruff check .

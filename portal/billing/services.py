@@ -150,7 +150,9 @@ def _allocate(*, source, charges, now) -> list[Allocation]:
     for row in rows:
         if left <= 0:
             break
-        take = min(left, row.open_amount)
+        # SQLite computes the open amount in floating point and hands it back
+        # with fifteen significant digits (0.0100000000000000): back to cents.
+        take = round_money(min(left, row.open_amount))
         if take <= 0:
             continue
         allocation = Allocation(

@@ -1,7 +1,9 @@
+from django.contrib.admin.utils import quote
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -24,13 +26,42 @@ class FamilySearchIndexView(ListingIndexView):
     def search_query(self):
         return phone_search_query(super().search_query)
 
+    def get_list_more_buttons(self, instance):
+        # The family record (billing/family_admin.py): balance, ledger, money.
+        from portal.billing.family_admin import record_button
+
+        buttons = super().get_list_more_buttons(instance)
+        button = record_button(self.request.user, instance)
+        return [button, *buttons] if button else buttons
+
+
+class FamilyIndexView(FamilySearchIndexView):
+    """The families listing: rows can be chosen for bulk actions, such as
+    Print statements (portal/billing/batch_admin.py)."""
+
+    template_name = "portal/families/admin/family_index.html"
+
+    @cached_property
+    def columns(self):
+        return [
+            BulkActionsCheckboxColumn("bulk_actions", obj_type="family"),
+            *super().columns,
+        ]
+
+    def _get_title_column(self, *args, **kwargs):
+        return super()._get_title_column(
+            *args,
+            **kwargs,
+            get_title_id=lambda instance: f"family_{quote(instance.pk)}_title",
+        )
+
 
 class FamilyViewSet(ListingViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     model = Family
     icon = "group"
     menu_label = _("Families")
     add_view_enabled = False
-    index_view_class = FamilySearchIndexView
+    index_view_class = FamilyIndexView
     list_display = ["name", "is_suspended", "referral_source", "created_at"]
     list_filter = ["is_suspended"]
     # Family is indexed (portal/families/models.py): the search box looks up

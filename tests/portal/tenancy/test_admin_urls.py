@@ -120,6 +120,78 @@ def custom(path, kind="bravo", post=False, reason=""):
 
 TENANT_ROWS = "tenant rows"  # for "namespace:*" of a scoped viewset
 
+
+def bravo_billing_run(ids):
+    """The id of a tuition billing run of Bravo's (made on first use)."""
+    import datetime
+
+    from portal.billing.models import BillingRun
+
+    with scopes_disabled():
+        run, _created = BillingRun.objects.get_or_create(
+            organization_id=ids["organization"],
+            idempotency_key="bravo-run",
+            defaults={"month": datetime.date(2026, 3, 1)},
+        )
+    return run.pk
+
+
+def bravo_family(ids):
+    """The id of one of Bravo's families."""
+    from portal.families.models import Family
+
+    with scopes_disabled():
+        return Family.objects.filter(organization_id=ids["organization"]).first().pk
+
+
+def bravo_statement(ids):
+    """The id of an issued statement of Bravo's (made on first use)."""
+    import datetime
+
+    from portal.billing.models import Statement
+
+    with scopes_disabled():
+        statement, _created = Statement.objects.get_or_create(
+            organization_id=ids["organization"],
+            number=1,
+            defaults={
+                "family_id": bravo_family(ids),
+                "kind": "statement",
+                "as_of": datetime.date(2026, 3, 31),
+            },
+        )
+    return statement.pk
+
+
+def bravo_statement_batch(ids):
+    """The id of a printed statement batch of Bravo's (made on first use)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from portal.billing.models import StatementBatch
+    from portal.tenancy.models import Location
+
+    with scopes_disabled():
+        batch = StatementBatch.objects.filter(
+            organization_id=ids["organization"]
+        ).first()
+        if batch is None:
+            batch = StatementBatch.objects.create(
+                organization_id=ids["organization"],
+                location=Location.objects.filter(
+                    organization_id=ids["organization"]
+                ).first(),
+                as_of=datetime.date(2026, 3, 31),
+                family_ids=[bravo_family(ids)],
+                status="done",
+                total=1,
+                done=1,
+            )
+            batch.pdf.save("bravo.pdf", ContentFile(b"%PDF-1.7 Bravo"), save=True)
+    return batch.pk
+
+
 PAGE = {
     "content_type_app_name": Lit("pages"),
     "content_type_model_name": Lit("newspage"),
@@ -209,7 +281,16 @@ MATRIX = {
         ("delete", "add_tags", "add_to_collection"),
         "document",
     )
-    + bulk("accounts", "user", ("delete", "assign_role", "set_active_state"), "staff"),
+    + bulk("accounts", "user", ("delete", "assign_role", "set_active_state"), "staff")
+    + custom(
+        lambda ids: (
+            reverse(
+                "wagtail_bulk_action", args=["families", "family", "print_statements"]
+            )
+            + f"?id={bravo_family(ids)}"
+        ),
+        post=True,
+    ),
     "wagtailadmin_pages:add": bravo(parent_page_id="news_index", post=True, **PAGE),
     "wagtailadmin_pages:preview_on_add": bravo(
         parent_page_id="news_index", post=True, **PAGE
@@ -439,6 +520,58 @@ MATRIX = {
     "billing_gateway_index": no_object("Alpha's own gateway only"),
     "billing_gateway_edit": bravo(organization_id="organization", post=True)
     + own(organization_id="alpha:organization", post=True),
+    # Tuition billing and billing reports (portal/billing/tuition_admin.py,
+    # report_admin.py): a Bravo organization id in the query is refused
+    "billing_tuition": no_object("Alpha's runs only"),
+    "billing_tuition_new": no_object("Alpha's organization only", post=True),
+    "billing_tuition_run": custom(
+        lambda ids: reverse("billing_tuition_run", args=[bravo_billing_run(ids)])
+    ),
+    "billing_tuition_charge": custom(
+        lambda ids: reverse("billing_tuition_charge", args=[bravo_billing_run(ids)]),
+        post=True,
+    ),
+    "billing_report_aging": no_object(
+        "Alpha's families only", query="organization={organization}"
+    ),
+    "billing_report_payments": no_object(
+        "Alpha's payments only", query="organization={organization}&format=csv"
+    ),
+    # Statement batches (portal/billing/batch_admin.py)
+    "billing_batch_index": no_object("Alpha's batches only"),
+    "billing_batch_new": no_object("Alpha's locations only", post=True)
+    + custom(
+        lambda ids: reverse("billing_batch_new") + f"?family={bravo_family(ids)}",
+        post=True,
+    ),
+    "billing_batch_detail": custom(
+        lambda ids: reverse("billing_batch_detail", args=[bravo_statement_batch(ids)])
+    ),
+    "billing_batch_progress": custom(
+        lambda ids: reverse("billing_batch_progress", args=[bravo_statement_batch(ids)])
+    ),
+    "billing_batch_download": custom(
+        lambda ids: reverse("billing_batch_download", args=[bravo_statement_batch(ids)])
+    ),
+    # The family record and its money actions (portal/billing/family_admin.py)
+    "billing_family_record": custom(
+        lambda ids: reverse("billing_family_record", args=[bravo_family(ids)])
+    ),
+    "billing_family_statement": custom(
+        lambda ids: reverse(
+            "billing_family_statement",
+            args=[bravo_family(ids), bravo_statement(ids)],
+        )
+    ),
+    **{
+        f"billing_family_{action}": custom(
+            lambda ids, action=action: reverse(
+                f"billing_family_{action}", args=[bravo_family(ids)]
+            ),
+            post=True,
+        )
+        for action in ("charge", "payment", "refund", "credit", "adjustment", "reverse")
+    },
     # Tenant-owned rows: every viewset URL with a pk gets Bravo's row
     "location:*": TENANT_ROWS,
     "portalsettings:*": TENANT_ROWS,
