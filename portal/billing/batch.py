@@ -10,9 +10,15 @@ issues each family's statement (portal.billing.statements, which stores
 what it prints), lays it out with WeasyPrint, and records its progress in
 the batch row after each family, in a short write of its own, for the admin
 to poll. A family whose statement cannot be made is listed with the reason
-and the others go on. At the end the pages of every statement are put into
-one PDF (WeasyPrint's Document.copy: each statement keeps its own
-"Page X of Y") and saved in private storage.
+and the others go on.
+
+Memory stays within a fixed ceiling however many families a batch has: the
+laid-out pages are kept for at most CHUNK_SIZE statements, written to a PDF
+file of their own in a private temporary folder (WeasyPrint's
+Document.copy: each statement keeps its own "Page X of Y") and let go. At
+the end pypdf joins the chunk files, in order, into one PDF, written to a
+file and saved from it into private storage; the temporary folder is
+removed whether the batch succeeds or not.
 
 Issuing is idempotent per batch and family (the statement's request key),
 so a batch run again after a crash issues no statement twice.
@@ -22,11 +28,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import shutil
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
@@ -35,6 +44,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scope, scopes_disabled
 from django_tasks import task
+from pypdf import PdfReader, PdfWriter
 
 from portal.families.models import Family
 
@@ -55,6 +65,11 @@ OWING = "owing"
 MINIMUM = "minimum"
 SELECTED = "selected"
 RULES = (OWING, MINIMUM, SELECTED)
+
+# Statements laid out before their pages are written to a chunk file. A
+# laid-out one-page statement takes about 0.85 MB, so this bounds what a
+# batch holds at once (the chunk files are joined at the end).
+CHUNK_SIZE = 50
 
 # A submitted form's key is remembered this long: the same submit again
 # finds the batch it started instead of starting another.
@@ -265,7 +280,8 @@ def batch_filename(batch) -> str:
 
 def batch_print(*, batch: StatementBatch, now=None) -> StatementBatch:
     """Issue and lay out every family's statement, recording progress and
-    failures after each, then save the merged PDF. Run inside the
+    failures after each, writing the pages to a chunk file every CHUNK_SIZE
+    statements, then join the chunks into the batch's PDF. Run inside the
     organization's scope. A finished batch is left as it is."""
     if batch.status == BatchStatus.DONE:
         return batch
@@ -277,62 +293,101 @@ def batch_print(*, batch: StatementBatch, now=None) -> StatementBatch:
             organization_id=batch.organization_id, pk__in=batch.family_ids
         ).select_related("organization", "organization__portal_settings")
     }
-    first_document = None
-    pages = []
-    failures = []
-    for done, family_id in enumerate(batch.family_ids, start=1):
-        family = families.get(family_id)
-        if family is None:
-            failures.append(_failure(family_id, "", FAILURE_REASONS["family_gone"]))
-        else:
-            try:
-                statement = statement_issue(
-                    family=family,
-                    location=batch.location,
-                    kind=StatementKind.STATEMENT,
-                    as_of=batch.as_of,
-                    by=batch.created_by,
-                    batch=batch,
-                    idempotency_key=f"batch-{batch.pk}-{family.pk}",
-                )
-                document = statement_document(statement)
-            except Exception as error:  # noqa: BLE001 - listed, the rest go on
-                logger.exception(
-                    "Statement batch %s: family %s failed", batch.pk, family.pk
-                )
-                failures.append(
-                    _failure(
-                        family.pk,
-                        family.name,
-                        FAILURE_REASONS["error"] % {"error": error},
-                    )
-                )
-            else:
-                first_document = first_document or document
-                pages.extend(document.pages)
-        fields = {"done": done}
-        if len(failures) != len(batch.failures):
-            fields["failures"] = list(failures)
-        _progress(batch, **fields)
-    return _finish(batch, first_document=first_document, pages=pages)
-
-
-def _finish(batch, *, first_document, pages) -> StatementBatch:
-    finished = timezone.now()
-    if first_document is None:
-        _progress(batch, status=BatchStatus.FAILED, finished_at=finished)
-        return batch
+    folder = Path(tempfile.mkdtemp(prefix=f"portico-batch-{batch.pk}-"))
     try:
-        pdf = first_document.copy(pages).write_pdf()
-        name = batch.pdf.storage.save(
-            f"statement-batches/{batch.pk}-{batch_filename(batch)}",
-            ContentFile(pdf),
-        )
+        chunks = []
+        documents = []
+        failures = []
+        for done, family_id in enumerate(batch.family_ids, start=1):
+            family = families.get(family_id)
+            if family is None:
+                failures.append(_failure(family_id, "", FAILURE_REASONS["family_gone"]))
+            else:
+                try:
+                    statement = statement_issue(
+                        family=family,
+                        location=batch.location,
+                        kind=StatementKind.STATEMENT,
+                        as_of=batch.as_of,
+                        by=batch.created_by,
+                        batch=batch,
+                        idempotency_key=f"batch-{batch.pk}-{family.pk}",
+                    )
+                    documents.append(statement_document(statement))
+                except Exception as error:  # noqa: BLE001 - listed, the rest go on
+                    logger.exception(
+                        "Statement batch %s: family %s failed", batch.pk, family.pk
+                    )
+                    failures.append(
+                        _failure(
+                            family.pk,
+                            family.name,
+                            FAILURE_REASONS["error"] % {"error": error},
+                        )
+                    )
+            if len(documents) >= CHUNK_SIZE:
+                if not _write_chunk(batch, documents, folder, chunks):
+                    return batch
+                documents = []
+            fields = {"done": done}
+            if len(failures) != len(batch.failures):
+                fields["failures"] = list(failures)
+            _progress(batch, **fields)
+        if documents and not _write_chunk(batch, documents, folder, chunks):
+            return batch
+        del documents
+        return _finish(batch, chunks=chunks, folder=folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _failed(batch) -> StatementBatch:
+    _progress(batch, status=BatchStatus.FAILED, finished_at=timezone.now())
+    return batch
+
+
+def _write_chunk(batch, documents, folder: Path, chunks: list[Path]) -> bool:
+    """Write these statements' pages to the next chunk file, in order, and
+    add it to `chunks`; on an error the batch is marked failed (False)."""
+    path = folder / f"chunk-{len(chunks):05d}.pdf"
+    try:
+        pages = [page for document in documents for page in document.pages]
+        documents[0].copy(pages).write_pdf(target=str(path))
     except Exception:  # noqa: BLE001 - the batch says it failed
-        logger.exception("Statement batch %s: the merged PDF failed", batch.pk)
-        _progress(batch, status=BatchStatus.FAILED, finished_at=finished)
-        return batch
-    _progress(batch, status=BatchStatus.DONE, pdf=name, finished_at=finished)
+        logger.exception("Statement batch %s: writing chunk %s failed", batch.pk, path)
+        _failed(batch)
+        return False
+    chunks.append(path)
+    return True
+
+
+def join_pdfs(paths: list[Path], target: Path) -> None:
+    """Join PDF files, in order, into `target` (the first one's document
+    information, such as its title, is kept)."""
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(str(path))
+    info = PdfReader(str(paths[0])).metadata
+    if info:
+        writer.add_metadata({key: str(value) for key, value in info.items()})
+    with target.open("wb") as out:
+        writer.write(out)
+
+
+def _finish(batch, *, chunks: list[Path], folder: Path) -> StatementBatch:
+    if not chunks:
+        return _failed(batch)
+    try:
+        joined = folder / "batch.pdf"
+        join_pdfs(chunks, joined)
+        with joined.open("rb") as pdf:
+            name = batch.pdf.storage.save(
+                f"statement-batches/{batch.pk}-{batch_filename(batch)}", File(pdf)
+            )
+    except Exception:  # noqa: BLE001 - the batch says it failed
+        logger.exception("Statement batch %s: joining the PDF failed", batch.pk)
+        return _failed(batch)
+    _progress(batch, status=BatchStatus.DONE, pdf=name, finished_at=timezone.now())
     return batch
 
 

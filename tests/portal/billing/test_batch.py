@@ -5,6 +5,7 @@ permissions (portal/billing/batch.py, batch_admin.py)."""
 import datetime
 import io
 import re
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -255,6 +256,105 @@ def test_each_statement_keeps_its_own_page_numbers(org, main, families):
     for page, text in enumerate(pages[:alone], start=1):
         assert f"Statement {number} Page {page} of {alone}" in text
     assert "Page 1 of 1" in pages[alone] and "Baker" in pages[alone]
+
+
+def test_chunks_are_joined_in_order_across_their_boundaries(
+    org, main, families, monkeypatch, tmp_path
+):
+    """Two statements per chunk: five families make three chunk files, and
+    the joined PDF has every statement in order, each with its own page
+    numbers, including the long one that opens the second chunk. The
+    temporary chunk files are gone afterwards."""
+    monkeypatch.setattr(batch_module, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    joined = []
+    join = batch_module.join_pdfs
+
+    def spy(paths, target):
+        joined.append([(path.name, path.is_file()) for path in paths])
+        joined.append(oct(paths[0].parent.stat().st_mode & 0o777))
+        join(paths, target)
+
+    monkeypatch.setattr(batch_module, "join_pdfs", spy)
+    evans = make_owing_family(org, "Evans", ["5"] * 70, location=main)
+    fox = make_owing_family(org, "Fox", ["15"], location=main)
+    grant = make_owing_family(org, "Grant", ["25"], location=main)
+    order = [families["Adams"], families["Baker"], evans, fox, grant]
+    batch = create(main, [family.pk for family in order])
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE and batch.done == 5
+    assert joined == [
+        [
+            ("chunk-00000.pdf", True),
+            ("chunk-00001.pdf", True),
+            ("chunk-00002.pdf", True),
+        ],
+        "0o700",
+    ]
+    assert list(tmp_path.iterdir()) == []
+    with scopes_disabled():
+        numbers = dict(
+            Statement.objects.filter(batch=batch).values_list("family__name", "number")
+        )
+    pages = pdf_pages(batch_pdf(batch))
+    long = len(pages) - 4
+    assert long >= 2
+    expected = (
+        [("Adams", "$120.00", 1, 1), ("Baker", "$30.00", 1, 1)]
+        + [("Evans", None, page, long) for page in range(1, long + 1)]
+        + [("Fox", "$15.00", 1, 1), ("Grant", "$25.00", 1, 1)]
+    )
+    for text, (name, total, page, of) in zip(pages, expected, strict=True):
+        assert page > 1 or name in text
+        assert f"Statement {numbers[name]} Page {page} of {of}" in text
+        assert total is None or total in text
+        others = {"Adams", "Baker", "Evans", "Fox", "Grant"} - {name}
+        assert not any(other in text for other in others)
+    assert "$350.00" in pages[2 + long - 1]
+
+
+def test_the_temporary_files_are_removed_when_joining_fails(
+    families, main, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(batch_module, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen = []
+
+    def broken(paths, target):
+        seen.extend(path.is_file() for path in paths)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(batch_module, "join_pdfs", broken)
+    batch = create(main, [families["Adams"].pk, families["Baker"].pk])
+    batch.refresh_from_db()
+    assert seen == [True, True]
+    assert batch.status == BatchStatus.FAILED and batch.finished_at
+    assert not batch.pdf
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_temporary_files_are_removed_when_printing_stops(
+    families, main, monkeypatch, tmp_path
+):
+    """An error outside any one family's statement (here: recording
+    progress) ends the task, and the chunk files written so far go too."""
+    monkeypatch.setattr(batch_module, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    progress = batch_module._progress
+    written = []
+
+    def failing(batch, **fields):
+        if fields.get("done") == 2:
+            written.extend(path.name for path in next(tmp_path.iterdir()).iterdir())
+            raise RuntimeError("database gone")
+        progress(batch, **fields)
+
+    monkeypatch.setattr(batch_module, "_progress", failing)
+    batch = create(main, [families["Adams"].pk, families["Baker"].pk])
+    assert sorted(written) == ["chunk-00000.pdf", "chunk-00001.pdf"]
+    assert list(tmp_path.iterdir()) == []
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.RUNNING and not batch.pdf
 
 
 def test_progress_is_recorded_after_each_family(families, main, monkeypatch):
