@@ -9,8 +9,10 @@ location (some partly paid), then:
 1. issues one family's statement and lays it out as PDF BENCH_ROUNDS times
    after three warm-up runs, and reports the median (target: 150 ms);
 2. starts a statement batch for every family, as the admin does, and times
-   it until the merged PDF is saved (target for 1,000 families: 150 s);
-   the process's resident memory is sampled every tenth of the way.
+   it until the joined PDF is saved (target for 1,000 families: 150 s);
+   the process's resident memory is sampled every tenth of the way. The
+   batch lays out BENCH_CHUNK statements (default: batch.CHUNK_SIZE) before
+   writing them to a chunk file, so memory should stay flat.
 
 It ends with one line:
 `statements: 1-page <X> ms, batch of <N> in <Y> s, peak RSS <Z> MB`.
@@ -157,6 +159,8 @@ def batch(org, location, family_ids):
     from portal.billing import batch as batch_module
     from portal.billing.models import StatementBatch
 
+    if os.environ.get("BENCH_CHUNK"):
+        batch_module.CHUNK_SIZE = int(os.environ["BENCH_CHUNK"])
     samples = []
     laid_out = [0]
     original = batch_module.statement_document
@@ -201,9 +205,12 @@ def main():
     result, seconds, samples = batch(org, location, family_ids)
     pages = len(PdfReader(result.pdf.path).pages)
     size = result.pdf.size / 1024 / 1024
+    from portal.billing.batch import CHUNK_SIZE
+
     print(
         f"batch: {result.get_status_display()}, {result.done} of {result.total} "
-        f"families, {len(result.failures)} failed, {pages} pages, {size:.1f} MB PDF"
+        f"families, {len(result.failures)} failed, {pages} pages, {size:.1f} MB PDF "
+        f"(chunks of {CHUNK_SIZE})"
     )
     print(
         "RSS (MB) before the batch {:.0f}; every tenth of the way: {}".format(
