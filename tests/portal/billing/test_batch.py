@@ -333,6 +333,33 @@ def test_the_temporary_files_are_removed_when_joining_fails(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_chunk_that_cannot_be_written_fails_the_batch(
+    families, main, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(batch_module, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    class Unwritable:
+        def __init__(self, document):
+            self.pages = document.pages
+
+        def copy(self, pages):
+            raise OSError("disk full")
+
+    monkeypatch.setattr(
+        batch_module,
+        "statement_document",
+        lambda statement: Unwritable(statement_document(statement)),
+    )
+    batch = create(main, [families["Adams"].pk, families["Baker"].pk])
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and batch.finished_at
+    assert not batch.pdf
+    with scopes_disabled():
+        assert Statement.objects.filter(batch=batch).count() == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_temporary_files_are_removed_when_printing_stops(
     families, main, monkeypatch, tmp_path
 ):
