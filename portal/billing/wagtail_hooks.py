@@ -29,14 +29,15 @@ class GatewayMenuItem(MenuItem):
         return may_manage_gateways(request.user)
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register("register_billing_menu_item")
 def register_gateway_menu_item():
+    # Under Billing (tuition_admin.py), last: managers only.
     return GatewayMenuItem(
         _("Payment gateway"),
         reverse("billing_gateway_index"),
         name="payment-gateway",
         icon_name="lock",
-        order=201,
+        order=900,
     )
 
 

@@ -260,3 +260,12 @@ def test_reservation_minutes_out_of_range_is_refused(client, orgs):
     assert response.status_code == 200
     assert response.context["form"].errors["reservation_minutes"]
     assert settings_of(orgs.alpha).reservation_minutes == 15
+
+
+def test_the_gateway_is_under_billing_in_the_menu_for_managers(client, orgs):
+    client.force_login(orgs.manager)
+    menu = client.get(reverse("wagtailadmin_home")).content.decode()
+    # The sidebar's menu is JSON in the page: Billing holds the gateway item.
+    billing = menu[menu.index('"name": "billing"') :]
+    assert reverse("billing_tuition") in billing
+    assert reverse("billing_gateway_index") in billing

@@ -845,6 +845,10 @@ def test_times_on_the_list_are_in_the_locations_zone(client, families, main, des
     assert "Mar 1, 2026, 7:30" in html
 
 
+# The worker closes its database connection between tasks (as it must in a
+# long-running process): the test commits its rows instead of running in a
+# transaction that the close would end.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_prints_a_batch_queued_in_the_database(settings, families, main):
     """With the database backend (the demo and production) the request only
     queues the batch; the worker process prints it, whoever is watching."""

@@ -155,7 +155,9 @@ def test_double_submit_charges_once(org, guardian, family, unscoped):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL only: two connections"
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Beside the seat race tests (50 connections), never at the same time.
+@pytest.mark.xdist_group("many_connections")
 def test_two_submits_at_once_charge_once(org, guardian, family, unscoped):
     a = charge(family, "45")
     same = key()

@@ -521,6 +521,8 @@ def test_postgres_trigger_refuses_raw_update_and_delete(family, in_scope, statem
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Beside the seat race tests (50 connections), never at the same time.
+@pytest.mark.xdist_group("many_connections")
 @postgres_only[0]
 @postgres_only[1]
 def test_concurrent_payments_never_pay_the_same_charge_twice():

@@ -293,7 +293,7 @@ def test_refund_as_credit_needs_no_gateway(org, family, desk, monkeypatch):
     assert family_totals(family=family) == (D("0.00"), D("35.00"))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_gateway_is_called_with_no_transaction_open(monkeypatch):
     with scopes_disabled():
         org = make_organization()

@@ -532,7 +532,9 @@ def test_history_entries_running_balance_and_filters(family, location):
     connection.vendor != "postgresql",
     reason="PostgreSQL only: concurrent transactions (set DATABASE_URL)",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Beside the seat race tests (50 connections), never at the same time.
+@pytest.mark.xdist_group("many_connections")
 def test_two_issuing_at_once_get_different_numbers(org, location):
     import threading
 

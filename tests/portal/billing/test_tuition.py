@@ -243,7 +243,9 @@ def test_two_runs_posting_at_once_post_each_month_once(
     connection.vendor != "postgresql",
     reason="concurrent runs need PostgreSQL (set DATABASE_URL)",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Beside the seat race tests (50 connections), never at the same time.
+@pytest.mark.xdist_group("many_connections")
 def test_two_runs_in_threads_post_each_month_once(org):
     world = families_of(org)
     start = threading.Barrier(2)
