@@ -134,7 +134,7 @@ def _render_payments(
         form = MethodAddForm(initial={"gateway_token": token})
     charges = list(open_charges(family=family))
     owed, credit = family_totals(family=family)
-    usable = methods_usable(guardian=guardian) if gateway else []
+    usable = methods_usable(guardian=guardian, methods=methods) if gateway else []
     may_pay = _may_pay(guardian)
     if pay_form is None:
         default = next((m for m in usable if m.is_default), None) or (
