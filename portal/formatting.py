@@ -18,6 +18,7 @@ Babel (CLDR data) does the formatting. Two deliberate choices:
 """
 
 import datetime
+import functools
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -42,6 +43,7 @@ DATE_STYLES = {
 
 
 @lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=64)
 def _locale_for(language):
     try:
         return Locale.parse(translation.to_locale(language))
@@ -90,10 +92,13 @@ def round_money(amount, currency=None):
 
 def format_money(amount, currency):
     """'$1,225.50' for Decimal("1225.5") in USD (en-us). Decimal or int only."""
-    rounded = round_money(amount, currency)
-    return _tidy(
-        babel_numbers.format_currency(rounded, currency, locale=current_locale())
-    )
+    return _format_currency(round_money(amount, currency), currency, current_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_currency(rounded, currency, locale):
+    # A list of classes shows the same few prices many times over.
+    return _tidy(babel_numbers.format_currency(rounded, currency, locale=locale))
 
 
 def format_time(value, where=None):
