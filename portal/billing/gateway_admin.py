@@ -115,7 +115,7 @@ def gateway_account_update(
         raise ValidationError(errors)
     account.full_clean()
     account.save()
-    organization.__dict__.pop("_gateway_account", None)
+    organization.__dict__["_gateway_account"] = account  # gateway_for's memo
     # The log names the provider only, never a key.
     log(account, "wagtail.edit", user=by)
     return account

@@ -19,7 +19,10 @@ def organizations_open():
 
 def organization_for_portal(*, slug):
     return (
-        Organization.objects.select_related("portal_settings").filter(slug=slug).first()
+        # The gateway account too: cart, checkout and Payments ask for it.
+        Organization.objects.select_related("portal_settings", "gateway")
+        .filter(slug=slug)
+        .first()
     )
 
 

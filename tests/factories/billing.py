@@ -17,7 +17,7 @@ def make_gateway_account(organization, provider="sandbox", **fields):
         account, _created = GatewayAccount.objects.update_or_create(
             organization=organization, defaults={"provider": provider, **fields}
         )
-    organization.__dict__.pop("_gateway_account", None)  # gateway_for's memo
+    organization.__dict__["_gateway_account"] = account  # gateway_for's memo
     return account
 
 

@@ -58,7 +58,11 @@ def gateway_for(organization) -> Gateway | None:
     try:
         account = organization.__dict__["_gateway_account"]
     except KeyError:
-        account = GatewayAccount.objects.filter(organization=organization).first()
+        if type(organization).gateway.is_cached(organization):
+            # Loaded with the organization (tenancy.selectors).
+            account = getattr(organization, "gateway", None)
+        else:
+            account = GatewayAccount.objects.filter(organization=organization).first()
         organization.__dict__["_gateway_account"] = account
     if account is None or not account.provider:
         return None
