@@ -576,3 +576,51 @@ def test_dashboard_queries_do_not_grow_with_charges(parent, org, family):
         counts.append(len(queries))
         assert "You have outstanding charges" in html
     assert counts[0] == counts[1]
+
+
+def paid_history(family, *, start, stop):
+    """Charges `start` to `stop` - 1, paid by one credit, in bulk inserts (a
+    family with years of history; the services' speed is not measured)."""
+    org_id = family.organization_id
+    with scopes_disabled():
+        charges = LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                organization_id=org_id,
+                family=family,
+                kind="charge",
+                amount=D("1.00"),
+                description=f"Old charge {i}",
+                idempotency_key=f"old-charge-{i}",
+            )
+            for i in range(start, stop)
+        )
+        source = LedgerEntry.objects.create(
+            organization_id=org_id,
+            family=family,
+            kind="credit",
+            amount=D(stop - start),
+            description="Older payments",
+            idempotency_key=f"old-credit-{start}",
+        )
+        Allocation.objects.bulk_create(
+            Allocation(organization_id=org_id, source=source, charge=c, amount=c.amount)
+            for c in charges
+        )
+
+
+def test_payments_page_queries_are_the_same_at_10_and_5000_ledger_rows(
+    parent, org, family, guardian, django_assert_max_num_queries
+):
+    make_payment_method(guardian, is_default=True)
+    counts, start = [], 0
+    for rows in (10, 5000):
+        paid_history(family, start=start, stop=rows)
+        start = rows
+        charge(family, "80", f"Open after {rows}")
+        parent.get(url(org))  # the session's first reads are not the page's
+        with django_assert_max_num_queries(30) as queries:
+            response = parent.get(url(org))
+        counts.append(len(queries.captured_queries))
+        html = response.content.decode()
+        assert f"Open after {rows}" in html and "Old charge" not in html
+    assert counts[0] == counts[1]
