@@ -11,7 +11,7 @@ export UV_LINK_MODE ?= copy
 export UV_COMPILE_BYTECODE ?= 1
 
 .PHONY: demo test install system-deps lint format bench bench-parent bench-rush \
-	bench-statements clean
+	bench-statements bench-aging clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -62,6 +62,10 @@ bench-rush: install
 # merged into one PDF (BENCH_FAMILIES to change the number).
 bench-statements: install
 	$(UV) run python bench/statements.py
+
+# The aging report over 20,000 families (BENCH_AGING_FAMILIES to change it).
+bench-aging: install
+	$(UV) run python bench/aging.py
 
 lint: install
 	$(UV) run ruff format --check . && $(UV) run ruff check .
