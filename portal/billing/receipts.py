@@ -21,7 +21,9 @@ from django_tasks import task
 from .models import EntryKind, LedgerEntry, Payment, PaymentStatus
 
 
-def _recipient(family, guardian=None) -> str:
+def receipt_recipient(family, guardian=None) -> str:
+    """Where a family's receipt goes: the login e-mail of the guardian who
+    paid, else of a primary guardian, else the family's first e-mail."""
     from portal.families.models import ContactEmail, Guardian
 
     guardians = [guardian] if guardian is not None else []
@@ -147,7 +149,7 @@ def send_payment_receipt(*, payment_id: int, base_url: str = "", language=None):
         scope(organization=organization.pk),
         translation.override(language or settings.LANGUAGE_CODE),
     ):
-        to = _recipient(payment.family, payment.guardian)
+        to = receipt_recipient(payment.family, payment.guardian)
         if not to:
             return
         deliver_portal_email(
@@ -179,7 +181,7 @@ def send_refund_receipt(*, refund_entry_id: int, base_url: str = "", language=No
         translation.override(language or settings.LANGUAGE_CODE),
     ):
         guardian = entry.payment.guardian if entry.payment_id else None
-        to = _recipient(entry.family, guardian)
+        to = receipt_recipient(entry.family, guardian)
         if not to:
             return
         deliver_portal_email(

@@ -22,21 +22,10 @@ SETTLE_AFTER_MINUTES = 15
 
 
 def _recipient(payment):
-    from portal.families.models import ContactEmail, Guardian
+    from portal.billing.receipts import receipt_recipient
 
-    guardians = [payment.guardian] if payment.guardian_id else []
-    guardians += list(
-        Guardian.objects.filter(
-            family_id=payment.family_id, is_primary=True
-        ).select_related("user")
-    )
-    for guardian in guardians:
-        if guardian is not None and guardian.user_id and guardian.user.email:
-            return guardian.user.email
-    return (
-        ContactEmail.objects.filter(family_id=payment.family_id)
-        .values_list("email", flat=True)
-        .first()
+    return receipt_recipient(
+        payment.family, payment.guardian if payment.guardian_id else None
     )
 
 
