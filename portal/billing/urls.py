@@ -1,7 +1,7 @@
 """My Account > Payments under /portal/<slug>/ (`urlpatterns`, namespace
 "billing") and the gateways' own addresses under /gateway/
-(`gateway_urlpatterns`, namespace "gateway"): the sandbox's entry page and
-the webhooks, which belong to no portal page."""
+(`gateway_urlpatterns`, namespace "gateway"): the sandbox's and Stripe's
+entry pages and the webhooks, which belong to no portal page."""
 
 from django.urls import path
 
@@ -40,6 +40,7 @@ urlpatterns = [
 gateway_urlpatterns = (
     [
         path("sandbox/entry/", views.sandbox_entry, name="sandbox_entry"),
+        path("stripe/entry/", views.stripe_entry, name="stripe_entry"),
         path(
             "<slug:provider>/webhook/<slug:org_slug>/",
             views.gateway_webhook,

@@ -1,6 +1,6 @@
 """My Account > Payments (Outstanding with Make Payment, Credit with Apply
-Credit, the last payment, stored methods), the sandbox gateway's entry page,
-and gateway webhooks."""
+Credit, the last payment, stored methods), the sandbox gateway's and
+Stripe's entry pages, and gateway webhooks."""
 
 import logging
 import uuid
@@ -63,6 +63,20 @@ def entry_context(organization, *, return_url=""):
     entry page address per accepted kind (empty without a gateway)."""
     gateway = gateway_for(organization)
     kinds = accepted_kinds(organization) if gateway else []
+    if gateway is not None and gateway.name == "stripe":
+        # Cards only: a bank account through Stripe needs Financial
+        # Connections, which Portico does not offer, so an organization with
+        # eChecks on takes cards alone when its gateway is Stripe. Stripe's
+        # fields need JavaScript: there is no whole-page fallback.
+        kinds = [kind for kind in kinds if kind == "card"]
+        if not kinds or not gateway.account.publishable_key:
+            return {"entry_url": "", "kinds": kinds, "fallback_url": ""}
+        query = {"org": organization.slug, "kind": "card"}
+        return {
+            "entry_url": f"{reverse('gateway:stripe_entry')}?{urlencode(query)}",
+            "fallback_url": "",
+            "kinds": kinds,
+        }
     if gateway is None or gateway.name != "sandbox" or not kinds:
         return {"entry_url": "", "kinds": kinds, "fallback_url": ""}
     base = reverse("gateway:sandbox_entry")
@@ -550,6 +564,49 @@ def sandbox_entry(request):
             "return_url": return_url,
         },
         status=400 if request.method == "POST" and token is None else 200,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# Stripe's card entry -------------------------------------------------------
+
+# What Stripe.js needs on the entry page: its script, its fields' frames and
+# its API. Only this page's Content-Security-Policy names Stripe.
+STRIPE_ENTRY_CSP = {
+    "frame-ancestors": ["'self'"],
+    "script-src": ["https://js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+
+
+@csp_update(STRIPE_ENTRY_CSP)
+def stripe_entry(request):
+    """Card entry in Stripe's own fields (Stripe.js) in an iframe of the
+    portal's page; static/js/stripe_entry.js hands the PaymentMethod id to
+    the page as the sandbox entry hands its token. The card number never
+    reaches Portico."""
+    account = (
+        GatewayAccount.objects.select_related("organization")
+        .filter(organization__slug=request.GET.get("org", ""), provider="stripe")
+        .exclude(publishable_key="")
+        .first()
+    )
+    if account is None:
+        raise Http404("No Stripe gateway for this organization.")
+    organization = account.organization
+    with scope(organization=organization.pk):
+        kinds = accepted_kinds(organization)
+    if "card" not in kinds:
+        raise Http404("This organization accepts no cards.")
+    response = render(
+        request,
+        "portal/billing/stripe_entry.html",
+        {
+            "entry_organization": organization,
+            "publishable_key": account.publishable_key,
+        },
     )
     add_never_cache_headers(response)
     return response
