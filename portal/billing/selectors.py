@@ -35,9 +35,26 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from .models import Allocation, EntryKind, LedgerEntry
+from .money import round_money
 
 ZERO = Decimal("0.00")
-MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+
+
+class _MoneyResult(DecimalField):
+    """The output field of money computed in SQL (sums, differences).
+
+    SQLite computes them in floating point and Django hands back what it
+    got (0.0199999999999998 for 0.02) for anything but a plain column:
+    every such result is rounded back to cents, with the one rounding rule.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        return round_money(Decimal(value))
+
+
+MONEY_FIELD = _MoneyResult(max_digits=12, decimal_places=2)
 
 
 def _zero():

@@ -20,13 +20,14 @@ Each example runs in a transaction that is rolled back, inside one test.
 
 import datetime
 import itertools
+import os
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from portal.billing.errors import BillingError
@@ -59,7 +60,11 @@ pytestmark = pytest.mark.django_db
 
 settings.register_profile(
     "ledger",
-    max_examples=40,
+    # `make test` runs the same examples every time (a suite that fails at
+    # random blocks everyone); PORTICO_HYPOTHESIS_EXPLORE=1 draws new ones,
+    # PORTICO_HYPOTHESIS_EXAMPLES sets how many.
+    derandomize=os.environ.get("PORTICO_HYPOTHESIS_EXPLORE") != "1",
+    max_examples=int(os.environ.get("PORTICO_HYPOTHESIS_EXAMPLES", "40")),
     deadline=None,
     stateful_step_count=12,
     # One family made by the test's fixtures serves every example; each
@@ -332,6 +337,17 @@ def family():
 
 @settings(settings.get_profile("ledger"))
 @given(sequence=st.lists(steps, min_size=1, max_size=12))
+# Found by this test: on SQLite an open amount came back as
+# 0.0199999999999998, not 0.02 (money computed in SQL is rounded to cents).
+@example(
+    sequence=[
+        ("charge", Decimal("0.175")),
+        ("charge", Decimal("1.716")),
+        ("adjust", Decimal("-0.01")),
+        ("credit", Decimal("0.315"), True),
+        ("credit", Decimal("1.555"), True),
+    ]
+)
 def test_random_postings_keep_the_ledger_consistent_and_append_only(family, sequence):
     with transaction.atomic():
         run = Run(family)
